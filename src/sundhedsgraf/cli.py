@@ -1,0 +1,126 @@
+"""The `sundhedsgraf` command line: build, validate, query, export, stats, format."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__, dist, query, stats
+from .build import base_iri, build, check, summary
+from .dumps import DUMPS
+from .errors import SundhedsgrafError
+from .formatting import format_file
+from .namespaces import prefixes
+from .sources import data_files
+
+
+def cmd_build(args) -> int:
+    built = build(args.root, base_iri(args.base_iri))
+    if built.checked.report.findings:  # warnings do not stop a build, but should be read
+        print(built.checked.report_text(), file=sys.stderr)
+    print(summary(built))
+    return 0
+
+
+def cmd_validate(args) -> int:
+    checked = check(args.root, base_iri(args.base_iri))
+    if checked.report.findings:
+        print(checked.report_text())
+    if not checked.report.conforms:
+        return 1
+    print(f"conforms: {len(checked.published.union)} triples, shapes satisfied")
+    return 0
+
+
+def cmd_query(args) -> int:
+    text = args.file.read_text(encoding="utf-8") if args.file else args.query
+    base = dist.manifest(args.root)["base_iri"]
+    sys.stdout.write(
+        query.run(dist.store(args.root), text, args.format, prefixes(base, extra=True))
+    )
+    return 0
+
+
+def cmd_export(args) -> int:
+    dump = next(d for d in DUMPS if d.format == args.format)
+    content = dist.dist_file(args.root, dump.file).read_bytes()
+    if args.output:
+        args.output.write_bytes(content)
+    else:
+        sys.stdout.buffer.write(content)
+    return 0
+
+
+def cmd_stats(args) -> int:
+    graphs = dist.named_graphs(args.root)
+    base = dist.manifest(args.root)["base_iri"]
+    print(stats.render(graphs["ontology"], graphs["data"], base))
+    return 0
+
+
+def cmd_format(args) -> int:
+    paths = args.files or data_files(args.root)
+    unformatted = []
+    for path in paths:
+        changed, dropped = format_file(path, write=not args.check)
+        if changed:
+            unformatted.append(path)
+        if changed and dropped and not args.check:
+            print(f"{path}: {dropped} comment lines outside the header dropped", file=sys.stderr)
+    if args.check:
+        for path in unformatted:
+            print(f"not canonical: {path}")
+        print(f"{len(unformatted)} of {len(paths)} files need `sundhedsgraf format`")
+        return 1 if unformatted else 0
+    print(f"formatted {len(unformatted)} of {len(paths)} files")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", type=Path, default=Path("."), help="project folder (default: .)")
+    base = argparse.ArgumentParser(add_help=False)
+    base.add_argument("--base-iri", help="base IRI to publish under (or $SUNDHEDSGRAF_BASE_IRI)")
+
+    top = argparse.ArgumentParser(
+        prog="sundhedsgraf",
+        description="Build, validate, query and export the sundhedsgraf linked-data graph.",
+    )
+    top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    def command(name, run, help, parents=(common,)):
+        sub = commands.add_parser(name, parents=list(parents), help=help, description=help)
+        sub.set_defaults(run=run)
+        return sub
+
+    command("build", cmd_build, "validate and write dist/ atomically", (common, base))
+    command("validate", cmd_validate, "validate only; exit 1 if not conforming", (common, base))
+
+    sub = command("query", cmd_query, "run SPARQL against the built graph")
+    source = sub.add_mutually_exclusive_group(required=True)
+    source.add_argument("query", nargs="?", help="the SPARQL query")
+    source.add_argument("--file", type=Path, help="read the query from this file")
+    sub.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
+
+    sub = command("export", cmd_export, "the built graph in one RDF format")
+    sub.add_argument("--format", choices=[d.format for d in DUMPS], required=True)
+    sub.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
+
+    command("stats", cmd_stats, "counts over the built graph")
+
+    sub = command("format", cmd_format, "rewrite data/*.ttl in the canonical Turtle style")
+    sub.add_argument("--check", action="store_true", help="list files not canonical; write nothing")
+    sub.add_argument("files", nargs="*", type=Path, help="files (default: every data/*.ttl)")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except SundhedsgrafError as error:
+        print(f"sundhedsgraf {args.command}: {error}", file=sys.stderr)
+        return error.exit_code
+    except OSError as error:  # a file named on the command line that cannot be read or written
+        print(f"sundhedsgraf {args.command}: {error}", file=sys.stderr)
+        return 1

@@ -1,0 +1,93 @@
+"""The curated data against the source document: published titles and owners verbatim, the
+focus-area structure, and prose written in our own words rather than pasted from the source."""
+
+import re
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, Namespace
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from source_facts import FOCUS_AREAS, INITIATIVES, OWNER_SLUGS
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT.parent / "shared/source/strategi-for-digital-sundhed-2018-2024-afsluttende-status.txt"
+SG = Namespace("https://w3id.org/sundhedsgraf/def#")
+ORG_BASE = "https://w3id.org/sundhedsgraf/id/organisation/"
+PROSE = (DCTERMS.description, SG.statusSummary, SG.statusReason, SG.counts, RDFS.comment)
+SHARED_WORDS = 9  # a run of this many words in common with the source counts as pasted
+
+
+@pytest.fixture(scope="module")
+def data() -> Graph:
+    graph = Graph()
+    for path in sorted((ROOT / "data").glob("*.ttl")):
+        graph.parse(path)
+    return graph
+
+
+def initiatives(graph: Graph) -> dict[str, object]:
+    return {
+        str(graph.value(i, DCTERMS.identifier)): i for i in graph.subjects(RDF.type, SG.Initiative)
+    }
+
+
+def text(graph: Graph, subject, predicate, lang: str) -> list[str]:
+    return [str(o) for o in graph.objects(subject, predicate) if o.language == lang]
+
+
+def test_five_focus_areas_with_published_names(data):
+    found = {
+        str(data.value(fa, SKOS.notation)): text(data, fa, SKOS.prefLabel, "da")
+        for fa in data.subjects(RDF.type, SG.FocusArea)
+    }
+    assert found == {n: [name] for n, name in FOCUS_AREAS.items()}
+
+
+def test_all_27_initiatives_with_published_titles(data):
+    found = initiatives(data)
+    assert sorted(found) == sorted(INITIATIVES)
+    for identifier, (title, _) in INITIATIVES.items():
+        assert text(data, found[identifier], DCTERMS.title, "da") == [title], identifier
+
+
+def test_each_initiative_in_the_focus_area_of_its_number(data):
+    for identifier, initiative in initiatives(data).items():
+        focus_area = data.value(initiative, SG.focusArea)
+        assert str(data.value(focus_area, SKOS.notation)) == identifier.split(".")[0]
+
+
+def test_owners_as_published_and_as_organisations(data):
+    for identifier, (_, owner_cell) in INITIATIVES.items():
+        initiative = initiatives(data)[identifier]
+        assert data.value(initiative, SG.ownerAsPublished) == Literal(owner_cell)
+        expected = {ORG_BASE + OWNER_SLUGS[name] for name in re.split(r", | og ", owner_cell)}
+        assert {str(o) for o in data.objects(initiative, SG.owner)} == expected, identifier
+
+
+def test_duplicate_title_of_4_4_and_4_5_is_kept_and_explained(data):
+    found = initiatives(data)
+    for identifier in ("4.4", "4.5"):
+        notes = " ".join(text(data, found[identifier], SKOS.editorialNote, "en"))
+        other = "4.5" if identifier == "4.4" else "4.4"
+        assert other in notes, f"{identifier} must say it shares its title with {other}"
+
+
+def words(value: str) -> list[str]:
+    return re.findall(r"\w+", value.lower())
+
+
+def runs(tokens: list[str]) -> set[tuple[str, ...]]:
+    return {tuple(tokens[i : i + SHARED_WORDS]) for i in range(len(tokens) - SHARED_WORDS + 1)}
+
+
+def test_prose_is_in_our_own_words(data):
+    # Join words the PDF hyphenated across lines before comparing.
+    source = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", SOURCE.read_text(encoding="utf-8"))
+    pasted = runs(words(source))
+    offenders = [
+        f"{s} {p}: {' '.join(sorted(runs(words(o)) & pasted)[0])}"
+        for p in PROSE
+        for s, o in data.subject_objects(p)
+        if runs(words(o)) & pasted
+    ]
+    assert not offenders, "\n".join(offenders)
