@@ -89,6 +89,13 @@ def test_query_syntax_error_exits_2(built, cli):
     assert out == "" and "does not parse" in err
 
 
+def test_query_file_that_cannot_be_read(built, cli, tmp_path):
+    missing = tmp_path / "missing.rq"
+    code, out, err = cli("query", "--root", built, "--file", missing)
+    assert (code, out) == (1, "")
+    assert err.strip() == f"sundhedsgraf query: {missing}: No such file or directory"
+
+
 def test_query_without_a_build(project, cli):
     code, _, err = cli("query", "--root", project, SELECT)
     assert code == 1

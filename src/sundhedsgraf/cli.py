@@ -122,5 +122,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sundhedsgraf {args.command}: {error}", file=sys.stderr)
         return error.exit_code
     except OSError as error:  # a file named on the command line that cannot be read or written
-        print(f"sundhedsgraf {args.command}: {error}", file=sys.stderr)
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"sundhedsgraf {args.command}: {where}{error.strerror or error}", file=sys.stderr)
         return 1
