@@ -1,11 +1,13 @@
 """Validate a graph the way the build does: ontology + data, two entailment steps, pySHACL."""
 
-from itertools import product
 from pathlib import Path
 
 import pyshacl
-from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SH, XSD
+
+from sundhedsgraf.entailment import entail as build_entail
+from sundhedsgraf.namespaces import rebase as rebase_iri
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "https://w3id.org/sundhedsgraf/"
@@ -25,20 +27,8 @@ def shapes() -> Graph:
 
 
 def entail(graph: Graph) -> Graph:
-    """The build's entailment (src/sundhedsgraf/entailment.py), in short: (a) assert the triple of
-    every sg:Relation; (b) for sg: sub-properties, add the triples of their sg: super-properties."""
-    for rel in list(graph.subjects(RDF.type, SG.Relation)):
-        for s, p, o in product(
-            list(graph.objects(rel, RDF.subject)),
-            list(graph.objects(rel, RDF.predicate)),
-            list(graph.objects(rel, RDF.object)),
-        ):
-            if isinstance(p, URIRef) and not isinstance(s, Literal):
-                graph.add((s, p, o))
-    for prop in {p for p in graph.subjects(RDFS.subPropertyOf, None) if p.startswith(SG)}:
-        supers = {q for q in graph.transitive_objects(prop, RDFS.subPropertyOf) if q.startswith(SG)}
-        for (s, o), q in product(list(graph.subject_objects(prop)), supers - {prop}):
-            graph.add((s, q, o))
+    """The build's entailment, on a graph that holds the ontology too."""
+    build_entail(graph, graph, str(SG))
     return graph
 
 
@@ -46,10 +36,10 @@ def rebase(graph: Graph, base: str) -> Graph:
     """The graph under another base, as the build rewrites it: IRIs and xsd:anyURI literals."""
 
     def move(term):
-        if isinstance(term, URIRef) and term.startswith(BASE):
-            return URIRef(base + term[len(BASE) :])
-        if isinstance(term, Literal) and term.datatype == XSD.anyURI and term.startswith(BASE):
-            return Literal(base + term[len(BASE) :], datatype=XSD.anyURI)
+        if isinstance(term, URIRef):
+            return URIRef(rebase_iri(term, base))
+        if isinstance(term, Literal) and term.datatype == XSD.anyURI:
+            return Literal(rebase_iri(term, base), datatype=XSD.anyURI)
         return term
 
     moved = Graph()

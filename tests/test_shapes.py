@@ -23,6 +23,8 @@ from shapes_support import (
     validate,
 )
 
+from sundhedsgraf.namespaces import rebase as rebase_iri
+
 FIXTURES = ROOT / "tests" / "fixtures" / "shapes"
 VALID = FIXTURES / "valid.ttl"
 PREFIXES = "".join(
@@ -110,7 +112,9 @@ def check(case: dict, base: str = BASE):
 
     shape, focus = (URIRef(rebase_iri(term(case[key]), base)) for key in ("shape", "focus"))
     path = case.get("path")
-    path = path and ("^" if path.startswith("^") else "") + rebase_iri(term(path.lstrip("^")), base)
+    path = path and ("^" if path.startswith("^") else "") + rebase_iri(
+        str(term(path.lstrip("^"))), base
+    )
     hits = [r for r in results if r["shape"] == shape and r["focus"] == focus and r["path"] == path]
     assert hits, (
         f"no result from {case['shape']} for {case['focus']} {case.get('path', '')}:\n"
@@ -122,10 +126,6 @@ def check(case: dict, base: str = BASE):
         assert len(messages) == 2, f"expected a message in English and one in Danish: {messages}"
         for word in case["words"]:
             assert any(word.lower() in m.lower() for m in messages), f"{word!r} not in {messages}"
-
-
-def rebase_iri(iri: str, base: str) -> str:
-    return base + iri[len(BASE) :] if iri.startswith(BASE) else str(iri)
 
 
 OTHER_BASE = "https://example.org/graph/"
