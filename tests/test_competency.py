@@ -8,6 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from sundhedsgraf.cli import main
+from sundhedsgraf.dist import store as built_store
 
 REPO = Path(__file__).resolve().parents[1]
 QUERIES = REPO / "queries"
@@ -19,9 +20,7 @@ def store(tmp_path_factory) -> ox.Store:
     for folder in ("ontology", "data", "shapes"):
         shutil.copytree(REPO / folder, root / folder)
     assert main(["build", "--root", str(root)]) == 0
-    store = ox.Store()
-    store.bulk_load(path=str(root / "dist" / "sundhedsgraf.nq"), format=ox.RdfFormat.N_QUADS)
-    return store
+    return built_store(root)
 
 
 def ask(store: ox.Store, name: str) -> list[dict[str, str]]:
