@@ -4,10 +4,11 @@ BIN := $(VENV)/bin
 
 .PHONY: run test clean
 
-# Build and validate the graph into dist/, then summarise it.
+# Build and validate the graph into dist/, summarise it, and serve it on http://127.0.0.1:8000/.
 run: $(VENV)/.installed
 	$(BIN)/sundhedsgraf build
 	$(BIN)/sundhedsgraf stats
+	$(BIN)/sundhedsgraf serve
 
 # Lint, check the format of code and data, run the test suite.
 test: $(VENV)/.installed-test

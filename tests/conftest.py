@@ -1,8 +1,14 @@
-"""Fixtures: a copy of a small project under tests/fixtures/build/, built or not."""
+"""Fixtures: the tiny fixture project, the real build, and the real server over HTTP."""
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from sundhedsgraf.cli import main
@@ -50,3 +56,81 @@ def snapshot(root: Path) -> dict[str, bytes]:
     dist = root / "dist"
     files = {p.relative_to(dist).as_posix(): p.read_bytes() for p in dist.rglob("*")}
     return {"->": str(dist.readlink()).encode(), **files}
+
+
+@pytest.fixture(scope="session")
+def real_root(tmp_path_factory) -> Path:
+    """A copy of the real ontology, data and shapes, built once per session."""
+    root = tmp_path_factory.mktemp("repo")
+    for folder in ("ontology", "data", "shapes"):
+        shutil.copytree(REPO / folder, root / folder)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        patch.delenv("SUNDHEDSGRAF_BASE_IRI", raising=False)
+        assert main(["build", "--root", str(root)]) == 0
+    return root
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`sundhedsgraf serve` in a subprocess on a free local port: the real server, over HTTP."""
+
+    def __init__(self, root: Path, *options: str, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        command = [sys.executable, "-m", "sundhedsgraf", "serve", "--root", str(root)]
+        command += ["--port", str(self.port), "--log-level", "warning", *options]
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("SUNDHEDSGRAF_")}
+        self.process = subprocess.Popen(
+            command, env=environment | (env or {}), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        self.client = httpx.Client(base_url=self.url, timeout=30)
+        self._wait()
+
+    def _wait(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()}")
+            try:
+                if self.client.get("/health").status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not answer /health within 60 s")
+
+    def stop(self) -> None:
+        self.client.close()
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(real_root):
+    """One server over the real build, default settings, for the whole session."""
+    running = Server(real_root)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def start_server(real_root):
+    """Start servers with their own options, stopped after the test."""
+    started = []
+
+    def start(*options: str, root: Path | None = None, env: dict | None = None) -> Server:
+        started.append(Server(root or real_root, *options, env=env))
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop()

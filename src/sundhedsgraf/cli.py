@@ -75,6 +75,50 @@ def cmd_format(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from .server import create_app
+    from .settings import from_env
+
+    overrides = {name: getattr(args, name) for name in SERVE_OPTIONS}
+    if args.service_allowlist is not None:
+        overrides["service_allowlist"] = tuple(args.service_allowlist)
+    settings = from_env(root=args.root, base_iri=args.base_iri, **overrides)
+    app = create_app(settings)
+    print(
+        f"serving {settings.root.resolve() / 'dist'} at http://{settings.host}:{settings.port}/ "
+        f"(SPARQL at {settings.public}sparql)",
+        file=sys.stderr,
+    )
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=args.log_level,
+        access_log=args.log_level == "debug",
+    )
+    return 0
+
+
+# serve options with a value: (name, type, help); each is also $SUNDHEDSGRAF_<NAME>.
+SERVE_OPTIONS = {
+    "host": (str, "address to listen on (default 127.0.0.1)"),
+    "port": (int, "port to listen on (default 8000)"),
+    "public_url": (
+        str,
+        "URL clients reach the server at, behind a proxy (default http://host:port/)",
+    ),
+    "time_limit": (float, "seconds a query may run (default 10)"),
+    "max_rows": (int, "result rows a query may return (default 100000)"),
+    "max_query_bytes": (int, "longest query in bytes (default 100000)"),
+    "max_result_bytes": (int, "largest result in bytes (default 64 MiB)"),
+    "workers": (int, "query worker processes (default 2)"),
+    "max_queue": (int, "queries waiting for a worker before 503 (default 16)"),
+    "cache_bytes": (int, "memory for repeated answers (default 64 MiB)"),
+}
+
+
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", type=Path, default=Path("."), help="project folder (default: .)")
@@ -107,6 +151,18 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
 
     command("stats", cmd_stats, "counts over the built graph")
+
+    sub = command("serve", cmd_serve, "serve the built graph: SPARQL endpoint and linked data")
+    sub.add_argument("--base-iri", help="refuse to start unless the build is under this base")
+    for name, (kind, text) in SERVE_OPTIONS.items():
+        sub.add_argument("--" + name.replace("_", "-"), type=kind, help=text)
+    sub.add_argument(
+        "--service-allowlist",
+        nargs="*",
+        metavar="URL",
+        help="SPARQL endpoints SERVICE may call (default: none)",
+    )
+    sub.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
     sub = command("format", cmd_format, "rewrite data/*.ttl in the canonical Turtle style")
     sub.add_argument("--check", action="store_true", help="list files not canonical; write nothing")

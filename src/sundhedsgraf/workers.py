@@ -1,0 +1,231 @@
+"""Query worker processes: user queries run where they can be killed.
+
+pyoxigraph cannot cancel a running query and overflows its stack on deeply nested ones, so each
+query runs in a worker process, in a thread with a large stack. A query past the time limit gets
+its worker killed and replaced; a worker that dies is replaced too. Waiting for a worker is
+bounded: beyond `workers + max_queue` queries in flight the pool says Busy at once.
+"""
+
+import asyncio
+import multiprocessing
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import results
+
+STACK_BYTES = 1 << 30  # virtual; pages are only touched by really deep queries
+GRAPH_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+}
+RESULT_FORMATS = {media: name for name, media in results.RESULT_MEDIA_TYPES.items()}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query against the publication in `dist` (a resolved build folder)."""
+
+    dist: str
+    query: str
+    default_graphs: tuple[str, ...] | None  # None: the union of all graphs
+    named_graphs: tuple[str, ...] | None  # None: every graph
+    results_type: str | None  # media type for SELECT/ASK; None: none acceptable
+    graph_type: str | None  # media type for CONSTRUCT/DESCRIBE
+    max_rows: int
+    max_bytes: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    media_type: str
+    body: bytes
+
+
+class Busy(Exception):
+    """Every worker is taken and the queue is full."""
+
+
+class TimedOut(Exception):
+    """The query ran past the time limit; its worker was killed."""
+
+
+def load_store(dist: str) -> ox.Store:
+    """The build's named graphs, and the dataset description as a graph of its own."""
+    store = ox.Store()
+    store.load(path=Path(dist, "sundhedsgraf.nq"), format=ox.RdfFormat.N_QUADS)
+    description = Path(dist, "dataset.ttl")
+    if description.is_file():
+        base = results_base(store)
+        graph = ox.NamedNode(base + "graph/dataset") if base else ox.DefaultGraph()
+        store.load(path=description, format=ox.RdfFormat.TURTLE, to_graph=graph)
+    return store
+
+
+def results_base(store: ox.Store) -> str | None:
+    """The base IRI, read off the name of the data graph (`<base>graph/data`)."""
+    for graph in store.named_graphs():
+        if graph.value.endswith("graph/data"):
+            return graph.value.removesuffix("graph/data")
+    return None
+
+
+def evaluate(store: ox.Store, job: Job) -> Answer:
+    """Run `job` on `store`; every failure the client caused is a 4xx Answer."""
+    options = {"use_default_graph_as_union": job.default_graphs is None}
+    if job.default_graphs is not None:
+        options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    if job.named_graphs is not None:
+        options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    try:
+        outcome = store.query(job.query, **options)
+        answer = serialize(outcome, job)
+    except SyntaxError as error:
+        return Answer(400, "text/plain", f"the query does not parse: {error}".encode())
+    except OSError as error:  # SERVICE failures and evaluation errors surface as OSError
+        return Answer(400, "text/plain", f"the query failed: {error}".encode())
+    if len(answer.body) > job.max_bytes:
+        message = f"the result is larger than this endpoint's limit of {job.max_bytes} bytes"
+        return Answer(400, "text/plain", message.encode())
+    return answer
+
+
+def serialize(outcome, job: Job) -> Answer:
+    wanted = job.graph_type if isinstance(outcome, ox.QueryTriples) else job.results_type
+    if wanted is None:
+        kind = "graph" if isinstance(outcome, ox.QueryTriples) else "result"
+        return Answer(406, "text/plain", f"no acceptable {kind} format for this query".encode())
+    if isinstance(outcome, ox.QueryBoolean):
+        return Answer(200, wanted, results.boolean(bool(outcome), RESULT_FORMATS[wanted]))
+    items = []
+    for item in outcome:
+        items.append(item)
+        if len(items) > job.max_rows:
+            message = f"the result has more than this endpoint's limit of {job.max_rows} rows"
+            return Answer(400, "text/plain", (message + "; add a LIMIT").encode())
+    if isinstance(outcome, ox.QueryTriples):
+        return Answer(200, wanted, graph_bytes(items, wanted))
+    names = [v.value for v in outcome.variables]
+    return Answer(
+        200, wanted, results.solutions(names, [list(r) for r in items], RESULT_FORMATS[wanted])
+    )
+
+
+def graph_bytes(triples: list, media_type: str) -> bytes:
+    rdf_format = GRAPH_FORMATS[media_type]
+    if rdf_format.supports_datasets:
+        triples = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+    return ox.serialize(triples, format=rdf_format)
+
+
+def work(conn) -> None:
+    """A worker's life: answer jobs from `conn` until it closes, on a thread with a big stack."""
+    threading.stack_size(STACK_BYTES)
+    thread = threading.Thread(target=serve_jobs, args=(conn,), daemon=True)
+    thread.start()
+    thread.join()
+
+
+def serve_jobs(conn) -> None:
+    stores: dict[str, ox.Store] = {}
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job.dist not in stores:  # a new build was published: drop the old one
+            stores = {job.dist: load_store(job.dist)}
+        conn.send(evaluate(stores[job.dist], job))
+
+
+class Worker:
+    def __init__(self, context):
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=work, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+
+    def ask(self, job: Job, timeout: float):
+        """The Answer, TimedOut, or None if the process died (a crash)."""
+        try:
+            self.conn.send(job)
+            if not self.conn.poll(timeout):
+                raise TimedOut
+            return self.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            return None
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+class QueryPool:
+    """`workers` processes; `run` waits for a free one, bounded by `max_queue` waiters."""
+
+    def __init__(self, workers: int, max_queue: int, time_limit: float):
+        self.context = multiprocessing.get_context("spawn")  # no fork of a threaded server
+        self.time_limit, self.capacity = time_limit, workers + max_queue
+        self.threads = ThreadPoolExecutor(workers, thread_name_prefix="query")
+        self.idle: asyncio.Queue[Worker] | None = None
+        self.size, self.in_flight = workers, 0
+
+    async def start(self) -> None:
+        self.idle = asyncio.Queue()
+        for worker in await asyncio.gather(*[self._spawn() for _ in range(self.size)]):
+            self.idle.put_nowait(worker)
+
+    async def _spawn(self) -> Worker:
+        return await asyncio.get_running_loop().run_in_executor(None, Worker, self.context)
+
+    async def run(self, job: Job) -> Answer:
+        """The answer to `job`; Busy if the queue is full, TimedOut past the time limit."""
+        if self.in_flight >= self.capacity:
+            raise Busy
+        self.in_flight += 1
+        try:
+            return await self._run(job)
+        finally:
+            self.in_flight -= 1
+
+    async def _run(self, job: Job) -> Answer:
+        loop = asyncio.get_running_loop()
+        try:
+            worker = await asyncio.wait_for(self.idle.get(), self.time_limit)
+        except TimeoutError:
+            raise Busy from None
+        answer = None
+        try:
+            answer = await loop.run_in_executor(self.threads, worker.ask, job, self.time_limit)
+        finally:
+            if isinstance(answer, Answer):
+                self.idle.put_nowait(worker)
+            else:  # killed or dead: replace it without making this client wait
+                asyncio.ensure_future(self._replace(worker))
+        if answer is None:
+            message = "the query engine's process ended while evaluating this query"
+            return Answer(400, "text/plain", message.encode())
+        return answer
+
+    async def _replace(self, worker: Worker) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, worker.stop)
+        self.idle.put_nowait(await self._spawn())
+
+    def state(self) -> dict:
+        idle = self.idle.qsize() if self.idle is not None else 0
+        return {"workers": self.size, "idle_workers": idle, "queries_in_flight": self.in_flight}
+
+    async def close(self) -> None:
+        while self.idle is not None and not self.idle.empty():
+            self.idle.get_nowait().stop()
+        self.threads.shutdown(wait=False, cancel_futures=True)
