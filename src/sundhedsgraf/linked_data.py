@@ -53,9 +53,9 @@ def chosen_type(request: Request, fixed: str | None, offered: dict) -> str:
 def serialize(triples: list, media_type: str, base: str) -> bytes:
     """`triples` in `media_type`; JSON-LD compacted with the dataset's own @context."""
     if media_type == "application/ld+json":
-        graph = Graph()
+        graph = Graph()  # the terms are already under `base`: converted as they are
         for t in triples:
-            graph.add(tuple(to_rdflib(term, base) for term in (t.subject, t.predicate, t.object)))
+            graph.add(tuple(to_rdflib(term) for term in (t.subject, t.predicate, t.object)))
         return jsonld(graph, context(base)).encode()
     rdf_format = ox.RdfFormat.from_media_type(media_type)
     if rdf_format.supports_datasets:
@@ -67,9 +67,17 @@ def alternates(url: str, offered: dict) -> str:
     return ", ".join(f'<{url}.{ext}>; rel="alternate"; type="{t}"' for t, ext in offered.items())
 
 
+def resource(pub: Publication, path: str) -> ox.NamedNode:
+    """The IRI `<base><path>`; 404 if that is no IRI at all (a space, a control character)."""
+    try:
+        return ox.NamedNode(pub.base + path)
+    except ValueError:
+        raise HTTPProblem(404, f"no resource {pub.base + path} in this dataset") from None
+
+
 def redirect_to_document(request: Request, pub: Publication, public: str, path: str) -> Response:
     """303 from the IRI of a thing to the document about it (404 if the graph does not know it)."""
-    if not known(pub.store, ox.NamedNode(pub.base + path)):
+    if not known(pub.store, resource(pub, path)):
         raise HTTPProblem(404, f"no resource {pub.base + path} in this dataset")
     headers = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
     return RedirectResponse(public + "doc/" + path.removeprefix("id/"), 303, headers)
@@ -79,7 +87,7 @@ def document(request: Request, pub: Publication, public: str, path: str, page_si
     """The description of `<base>id/<path>` in the negotiated (or extension's) format."""
     stem, fixed = split_extension(path)
     page = page_number(request)
-    node = ox.NamedNode(pub.base + "id/" + stem)
+    node = resource(pub, "id/" + stem)
     media_type = chosen_type(request, fixed, DOCUMENT_TYPES)
     key = ("doc", stem, media_type, page)
     if key not in pub.memo:

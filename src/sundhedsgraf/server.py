@@ -1,5 +1,6 @@
 """The HTTP server: the SPARQL endpoint, dereferenceable IRIs, dumps. `create_app(settings)`."""
 
+from collections import OrderedDict
 from contextlib import asynccontextmanager
 from urllib.parse import urlencode
 
@@ -51,7 +52,10 @@ def create_app(settings: Settings) -> FastAPI:
         max_age=86400,
     )
     add_error_handlers(app)
-    add_sparql_routes(app, settings, current, pool, memory)
+    endpoint = add_sparql_routes(app, settings, current, pool, memory)
+    app.add_middleware(
+        SparqlFront, current=current, handler=endpoint, max_bytes=settings.cache_bytes
+    )  # outermost
     add_linked_data_routes(app, settings, current, pool)
     return app
 
@@ -106,7 +110,9 @@ POST_BODY = {
 }
 
 
-def add_sparql_routes(app, settings: Settings, current: Current, pool, memory) -> None:
+def add_sparql_routes(app, settings: Settings, current: Current, pool, memory):
+    """The /sparql routes; returns their handler for SparqlFront."""
+
     async def endpoint(request: Request):
         pub = current.get()
         if request.method != "POST" and not request.url.query:
@@ -134,6 +140,8 @@ def add_sparql_routes(app, settings: Settings, current: Current, pool, memory) -
         format: str | None = SPARQL_PARAMETERS["format"],
     ):
         return await endpoint(request)
+
+    return endpoint
 
 
 def service_description(request: Request, settings: Settings, pub: Publication) -> Response:
@@ -212,3 +220,58 @@ def add_linked_data_routes(app, settings: Settings, current: Current, pool) -> N
                 "openapi": public + "openapi.json",
             }
         )
+
+
+class SparqlFront:
+    """Raw ASGI in front of the app for GET /sparql?…, the hot path of the endpoint.
+
+    Queries skip FastAPI's routing and validation, and answers to a repeated request (same
+    query string and Accept) are sent as remembered bytes. Everything else goes to the app.
+    """
+
+    def __init__(self, app, current: Current, handler, max_bytes: int):
+        self.app, self.current, self.handler = app, current, handler
+        self.sent: OrderedDict = OrderedDict()
+        self.max_bytes, self.bytes = max_bytes, 0
+
+    async def __call__(self, scope, receive, send):
+        if not (
+            scope["type"] == "http"
+            and scope["path"] == "/sparql"
+            and scope["method"] in ("GET", "HEAD")
+            and scope["query_string"]
+        ):
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        conditional_request = b"if-none-match" in headers or b"if-modified-since" in headers
+        key = (self.current.get().id, scope["query_string"], headers.get(b"accept"))
+        response = None if conditional_request else self.sent.get(key)
+        if response is not None:
+            self.sent.move_to_end(key)
+        else:
+            response = await self.handler(Request(scope, receive))
+            if response.status_code == 200 and not conditional_request:
+                self.remember(key, response)
+        cors(response, headers)  # no await before the send: the headers are this request's
+        await response(scope, receive, send)
+
+    def remember(self, key, response: Response) -> None:
+        """Keep `response`, least recently used out first, within `max_bytes` of bodies."""
+        size = len(response.body) + len(key[1])
+        if size > self.max_bytes // 8 or key in self.sent:
+            return
+        self.sent[key] = response
+        self.bytes += size
+        while self.bytes > self.max_bytes:
+            old_key, old = self.sent.popitem(last=False)
+            self.bytes -= len(old.body) + len(old_key[1])
+
+
+def cors(response: Response, request_headers: dict) -> None:
+    """What CORSMiddleware adds for a simple request: public data, any origin, no credentials."""
+    if b"origin" in request_headers:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = ", ".join(EXPOSED)
+    elif "access-control-allow-origin" in response.headers:
+        del response.headers["access-control-allow-origin"]
+        del response.headers["access-control-expose-headers"]

@@ -33,7 +33,11 @@ class Settings:
     describe_page: int = 100  # inbound links per page of a description
 
     def __post_init__(self):
-        problems = [f"{f.name} must be positive" for f in fields(self) if _not_positive(self, f)]
+        problems = [
+            f"{f.name} must be positive (max_queue: 0 or more)"
+            for f in fields(self)
+            if _not_positive(self, f)
+        ]
         if not 0 < self.port < 65536:
             problems.append(f"port must be 1-65535, not {self.port}")
         for name in ("base_iri", "public_url"):
@@ -55,6 +59,8 @@ class Settings:
 
 def _not_positive(settings: Settings, f) -> bool:
     value = getattr(settings, f.name)
+    if f.name == "max_queue":  # 0: no waiting, 503 as soon as every worker is busy
+        return value < 0
     return f.type in (int, float, "int", "float") and f.name != "port" and value <= 0
 
 

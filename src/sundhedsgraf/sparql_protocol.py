@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .publication import Publication
-from .query_guard import QueryRefused, check
+from .query_guard import QueryRefused, QueryShape, check
 from .responses import GRAPH_TYPES, HTTPProblem, conditional, content_type, etag_of, negotiate
 from .results import RESULT_MEDIA_TYPES
 from .settings import Settings
@@ -173,8 +173,8 @@ def media_types(request: Request, asked: Request_) -> tuple[str | None, str | No
     return chosen[0], chosen[1]
 
 
-def guard(asked: Request_, settings: Settings, pub: Publication) -> str | None:
-    """The query's form after the policy checks, or an HTTPProblem."""
+def guard(asked: Request_, settings: Settings, pub: Publication) -> QueryShape:
+    """The query's shape after the policy checks, or an HTTPProblem."""
     try:
         shape = check(asked.query, settings.service_allowlist, pub.graphs)
     except QueryRefused as refused:
@@ -185,7 +185,7 @@ def guard(asked: Request_, settings: Settings, pub: Publication) -> str | None:
             raise HTTPProblem(
                 400, f"no graph {graph} in this dataset; graphs: {', '.join(pub.graphs)}"
             )
-    return shape.form
+    return shape
 
 
 async def answer(request, settings: Settings, pub: Publication, pool: QueryPool, memory: Answers):
@@ -204,12 +204,14 @@ async def answer(request, settings: Settings, pub: Publication, pool: QueryPool,
 
 async def evaluate(asked: Request_, types, settings: Settings, pub: Publication, pool) -> Answer:
     if len(asked.query) < INLINE_GUARD:
-        form = guard(asked, settings, pub)
+        shape = guard(asked, settings, pub)
     else:  # long texts take the guard milliseconds: not on the event loop
-        form = await asyncio.to_thread(guard, asked, settings, pub)
+        shape = await asyncio.to_thread(guard, asked, settings, pub)
+    form = shape.form
     if form in FORM_TYPES and types[FORM_TYPES[form]] is None:
         kind = "graph" if FORM_TYPES[form] else "result"
-        raise HTTPProblem(406, f"the Accept header names no {kind} format a {form} query gives")
+        asked_for = f"format {asked.format!r}" if asked.format else "the Accept header"
+        raise HTTPProblem(406, f"{asked_for} names no {kind} format a {form} query gives")
     job = Job(
         str(pub.folder),
         asked.query,
@@ -219,6 +221,7 @@ async def evaluate(asked: Request_, types, settings: Settings, pub: Publication,
         types[1],
         settings.max_rows,
         settings.max_result_bytes,
+        bool(shape.from_graphs or shape.from_named),
     )
     try:
         return await pool.run(job)

@@ -41,6 +41,7 @@ class Job:
     graph_type: str | None  # media type for CONSTRUCT/DESCRIBE
     max_rows: int
     max_bytes: int
+    query_dataset: bool = False  # the query has FROM or FROM NAMED
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,17 @@ def results_base(store: ox.Store) -> str | None:
 
 def evaluate(store: ox.Store, job: Job) -> Answer:
     """Run `job` on `store`; every failure the client caused is a 4xx Answer."""
-    options = {"use_default_graph_as_union": job.default_graphs is None}
-    if job.default_graphs is not None:
-        options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    if job.named_graphs is not None:
-        options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    if job.default_graphs is None and job.named_graphs is None:
+        # The union of all graphs, unless the query names its dataset: pyoxigraph would
+        # ignore FROM and FROM NAMED under use_default_graph_as_union.
+        options = {"use_default_graph_as_union": not job.query_dataset}
+    else:
+        # The request's dataset replaces the query's; like FROM and FROM NAMED, a graph it
+        # does not name is not in it (SPARQL 1.1 Protocol 2.1.4, Query 13.2).
+        options = {
+            "default_graph": [ox.NamedNode(g) for g in job.default_graphs or ()],
+            "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or ()],
+        }
     try:
         outcome = store.query(job.query, **options)
         answer = serialize(outcome, job)
