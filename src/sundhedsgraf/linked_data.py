@@ -60,7 +60,14 @@ def serialize(triples: list, media_type: str, base: str) -> bytes:
     rdf_format = ox.RdfFormat.from_media_type(media_type)
     if rdf_format.supports_datasets:
         triples = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
-    return ox.serialize(triples, format=rdf_format, prefixes=prefixes(base, extra=True) | HYDRA)
+    return ox.serialize(triples, format=rdf_format, prefixes=used_prefixes(triples, base))
+
+
+def used_prefixes(triples: list, base: str) -> dict[str, str]:
+    """The prefixes whose namespace starts an IRI of `triples`: a readable, short header."""
+    iris = {t.value for triple in triples for t in triple if isinstance(t, ox.NamedNode)}
+    declared = prefixes(base, extra=True) | HYDRA
+    return {p: ns for p, ns in declared.items() if any(iri.startswith(ns) for iri in iris)}
 
 
 def alternates(url: str, offered: dict) -> str:
