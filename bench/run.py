@@ -522,15 +522,18 @@ def run_wrk(wrk: str, server: Server, script: Path, args, seconds: float) -> dic
 
 
 def throughput(wrk: str, server: Server, queries: dict[str, str], unique: bool, args, workdir):
-    tag = uuid.uuid4().hex[:8]
-    script = workdir / f"{server.name}-{'unique' if unique else 'repeated'}.lua"
-    script.write_text(wrk_script(server, queries, unique, tag))
+    def script() -> Path:
+        """A fresh script for each wrk run: in unique mode, a run must not send the texts of
+        an earlier one (its warm-up, a disturbed attempt), which a cache would answer."""
+        path = workdir / f"{server.name}-{'unique' if unique else 'repeated'}.lua"
+        path.write_text(wrk_script(server, queries, unique, uuid.uuid4().hex[:12]))
+        return path
 
     def attempt():
         wait_quiet(args)
         if args.warmup > 0:
-            run_wrk(wrk, server, script, args, args.warmup)
-        return run_wrk(wrk, server, script, args, args.duration)
+            run_wrk(wrk, server, script(), args, args.warmup)
+        return run_wrk(wrk, server, script(), args, args.duration)
 
     return cleanest(attempt, lambda result: result["other_cores"], args)
 
@@ -555,15 +558,28 @@ class Measured:
     server: Server
     latency: dict = field(default_factory=dict)
     unique_latency: dict = field(default_factory=dict)
-    repeated: dict = field(default_factory=dict)
-    unique: dict = field(default_factory=dict)
+    rounds: dict = field(default_factory=lambda: {"repeated": [], "unique": []})
     other_cores: dict = field(default_factory=dict)  # per measurement: see OtherLoad
 
     def pooled(self, which: str = "latency") -> list[float]:
         return [t for times in getattr(self, which).values() for t in times]
 
+    @property
+    def repeated(self) -> dict:
+        return median_round(self.rounds["repeated"])
 
-def measure(server: Server, queries, wrk: str, args, workdir: Path) -> Measured:
+    @property
+    def unique(self) -> dict:
+        return median_round(self.rounds["unique"])
+
+
+def median_round(rounds: list[dict]) -> dict:
+    """The wrk round with the median requests/s (the lower middle one of an even number)."""
+    ordered = sorted(rounds, key=lambda r: r["rps"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def measure_latency(server: Server, queries, args) -> Measured:
     result = Measured(server)
     for unique, reps in ((False, args.reps), (True, args.unique_reps)):
         kind = "unique" if unique else "repeated"
@@ -578,18 +594,29 @@ def measure(server: Server, queries, wrk: str, args, workdir: Path) -> Measured:
         samples, cores = cleanest(attempt, lambda result: result[1], args)
         setattr(result, "unique_latency" if unique else "latency", samples)
         result.other_cores[f"latency {kind}"] = cores
-    for unique in (False, True):
-        kind = "unique" if unique else "repeated"
-        print(f"  wrk {kind}: {args.warmup:g} s warm-up + {args.duration:g} s", flush=True)
-        measured = throughput(wrk, server, queries, unique, args, workdir)
-        setattr(result, kind, measured)
-        result.other_cores[f"wrk {kind}"] = measured["other_cores"]
-        print(
-            f"    {measured['rps']:.1f} req/s, {measured['errors']} errors,"
-            f" other processes {measured['other_cores']:.2f} cores",
-            flush=True,
-        )
     return result
+
+
+def measure_throughput(results: list[Measured], queries, wrk: str, args, workdir: Path) -> None:
+    """`args.rounds` rounds, each measuring every server in turn: a drift in the machine's speed
+    then touches all servers alike, and the rounds show how much the figures vary."""
+    for n in range(args.rounds):
+        for result in results:
+            for unique in (False, True):
+                kind = "unique" if unique else "repeated"
+                print(
+                    f"round {n + 1}/{args.rounds}, {result.server.label}, wrk {kind}:"
+                    f" {args.warmup:g} s warm-up + {args.duration:g} s",
+                    flush=True,
+                )
+                measured = throughput(wrk, result.server, queries, unique, args, workdir)
+                result.rounds[kind].append(measured)
+                result.other_cores[f"wrk {kind} {n + 1}"] = measured["other_cores"]
+                print(
+                    f"    {measured['rps']:.1f} req/s, {measured['errors']} errors,"
+                    f" other processes {measured['other_cores']:.2f} cores",
+                    flush=True,
+                )
 
 
 # ---------------------------------------------------------------- report
@@ -610,14 +637,45 @@ def machine() -> str:
     return f"{cores} cores (nproc), CPU {model}, {memory} RAM, {platform.platform()}"
 
 
+def code_version(root: Path) -> str:
+    """The commit of `root` being measured, and whether src/ differs from it."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", "src"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"commit {head}" + (" with uncommitted changes in src/" if dirty else "")
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f}"
 
 
-def ratio_line(what: str, num: float, den: float, target: float) -> str:
+def ratio_line(ours: "Measured", other: "Measured", kind: str, target: float) -> str:
+    num, den = getattr(ours, kind)["rps"], getattr(other, kind)["rps"]
     value = num / den if den else float("inf")
+    per_round = [
+        a["rps"] / b["rps"] for a, b in zip(ours.rounds[kind], other.rounds[kind], strict=True)
+    ]
+    low, high = min(per_round), max(per_round)
     verdict = "met" if value >= target else "**missed**"
-    return f"| {what} | {num:.1f} / {den:.1f} | **{value:.2f}** | ≥ {target:g} | {verdict} |"
+    if low < target <= high:
+        verdict += " (not in every round)" if value >= target else " (met in some rounds)"
+    what = f"ours {kind} / {other.server.label} {kind}"
+    return (
+        f"| {what} | {num:.1f} / {den:.1f} | **{value:.2f}** ({low:.2f}–{high:.2f})"
+        f" | ≥ {target:g} | {verdict} |"
+    )
 
 
 def report(
@@ -638,6 +696,7 @@ def report(
         f"- date: {now}",
         f"- command: `{command}`",
         f"- machine: {machine()}",
+        f"- code measured: {code_version(args.root)}",
         f"- load generator: {wrk_version}, `wrk -t{args.threads} -c{args.connections}"
         f" -d{args.duration:g}s` after a {args.warmup:g} s warm-up run, for every server; the"
         " machine's cores are shared by wrk and the server",
@@ -696,7 +755,7 @@ def report(
         " Server CPU: user + system time of the server's processes (ours: with its query"
         " workers) during the measured wrk run, divided by the requests served. Other load: the"
         " most cores that processes other than the server, wrk and this script used during any"
-        f" of the server's four measurements (each starts once that is below {args.quiet:g}"
+        f" of the server's measurements (each starts once that is below {args.quiet:g}"
         f" cores, or after {args.quiet_timeout:g} s of waiting); above ~0.1 the figures are"
         " disturbed by other work on the machine.",
         "",
@@ -705,44 +764,33 @@ def report(
         "| ratio | req/s | value | target | |",
         "|---|---|---:|---:|---|",
     ]
-    if "ours" in by:
-        ours = by["ours"]
-        if "oxigraph-memory" in by:
-            lines.append(
-                ratio_line(
-                    "ours repeated / Oxigraph in-memory repeated",
-                    ours.repeated["rps"],
-                    by["oxigraph-memory"].repeated["rps"],
-                    1,
-                )
-            )
-        if "oxigraph-rocksdb" in by:
-            lines.append(
-                ratio_line(
-                    "ours unique / Oxigraph --location unique",
-                    ours.unique["rps"],
-                    by["oxigraph-rocksdb"].unique["rps"],
-                    0.5,
-                )
-            )
-        if "rdflib-endpoint" in by:
-            rdf = by["rdflib-endpoint"]
-            lines.append(
-                ratio_line(
-                    "ours repeated / rdflib-endpoint repeated",
-                    ours.repeated["rps"],
-                    rdf.repeated["rps"],
-                    20,
-                )
-            )
-            lines.append(
-                ratio_line(
-                    "ours unique / rdflib-endpoint unique",
-                    ours.unique["rps"],
-                    rdf.unique["rps"],
-                    20,
-                )
-            )
+    targets = (
+        ("repeated", "oxigraph-memory", 1),
+        ("unique", "oxigraph-rocksdb", 0.5),
+        ("repeated", "rdflib-endpoint", 20),
+        ("unique", "rdflib-endpoint", 20),
+    )
+    for kind, other, target in targets:
+        if "ours" in by and other in by:
+            lines.append(ratio_line(by["ours"], by[other], kind, target))
+    lines += [
+        "",
+        "Value: the ratio of the median rounds; in brackets the lowest and highest ratio of the"
+        " same round's figures.",
+        "",
+        "## Rounds",
+        "",
+        "wrk requests/s of every round (repeated / unique); the table above shows the median.",
+        "",
+        "| server | " + " | ".join(f"round {n + 1}" for n in range(args.rounds)) + " |",
+        "|---|" + "---:|" * args.rounds,
+    ]
+    for m in results:
+        cells = [
+            f"{r['rps']:.1f} / {u['rps']:.1f}"
+            for r, u in zip(m.rounds["repeated"], m.rounds["unique"], strict=True)
+        ]
+        lines.append(f"| {m.server.label} | " + " | ".join(cells) + " |")
     if sweep:
         lines += [
             "",
@@ -820,12 +868,20 @@ def parse_args(argv):
     internal.add_argument("--dataset-ttl", required=True)
     internal.add_argument("--graph", required=True)
     parser.add_argument("--root", type=Path, default=ROOT, help="project folder")
-    parser.add_argument("--duration", type=float, default=10, help="seconds per wrk measurement")
-    parser.add_argument("--warmup", type=float, default=3, help="seconds of wrk before each")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk measurement")
+    parser.add_argument(
+        "--warmup", type=int, default=3, help="seconds of wrk before each (0: none)"
+    )
     parser.add_argument("--reps", type=int, default=200, help="single-client repetitions/query")
     parser.add_argument("--unique-reps", type=int, default=50, help="same, unique queries")
     parser.add_argument(
         "--latency-budget", type=float, default=20, help="at most this many s per query, 1 client"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="wrk rounds over all servers; the table shows each server's median round",
     )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
@@ -869,6 +925,8 @@ def main(argv=None) -> int:
     unknown = set(names) - set(SERVERS)
     if unknown:
         raise BenchError(f"unknown servers {sorted(unknown)}; choose from {', '.join(SERVERS)}")
+    if args.duration < 1 or args.warmup < 0 or args.rounds < 1 or args.reps < 1:
+        raise BenchError("--duration, --rounds and --reps must be 1 or more, --warmup 0 or more")
     sweep_counts = [int(x) for x in args.sweep_workers.split(",") if x.strip()]
     tools = check_tools()
     wrk_version = subprocess.run([tools["wrk"], "-v"], capture_output=True, text=True)
@@ -904,8 +962,9 @@ def main(argv=None) -> int:
 
         results = []
         for server in servers:  # one at a time; the others sit idle
-            print(f"measuring {server.label}", flush=True)
-            results.append(measure(server, compared, tools["wrk"], args, workdir))
+            print(f"single client: {server.label}", flush=True)
+            results.append(measure_latency(server, compared, args))
+        measure_throughput(results, compared, tools["wrk"], args, workdir)
 
         sweep = []
         ours = next((s for s in servers if s.name == "ours"), None)
