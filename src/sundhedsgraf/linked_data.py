@@ -86,7 +86,7 @@ def redirect_to_document(request: Request, pub: Publication, public: str, path: 
     """303 from the IRI of a thing to the document about it (404 if the graph does not know it)."""
     if not known(pub.store, resource(pub, path)):
         raise HTTPProblem(404, f"no resource {pub.base + path} in this dataset")
-    headers = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
+    headers = {"Vary": "Accept"}  # CORS headers come from the middleware
     return RedirectResponse(public + "doc/" + path.removeprefix("id/"), 303, headers)
 
 

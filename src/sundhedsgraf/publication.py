@@ -18,16 +18,12 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import SundhedsgrafError
+from .responses import EXTENSIONS
 from .workers import load_store
 
-MEDIA_TYPES = {
-    ".ttl": "text/turtle",
-    ".nt": "application/n-triples",
-    ".jsonld": "application/ld+json",
-    ".rdf": "application/rdf+xml",
-    ".trig": "application/trig",
-    ".nq": "application/n-quads",
-    ".json": "application/json",
+# A file's media type by its extension: the RDF formats the server offers, and the manifest.
+MEDIA_TYPES = {f".{ext}": media for ext, media in EXTENSIONS.items()} | {
+    ".json": "application/json"
 }
 
 
