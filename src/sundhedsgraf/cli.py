@@ -116,6 +116,7 @@ SERVE_OPTIONS = {
     "workers": (int, "query worker processes (default 2)"),
     "max_queue": (int, "queries waiting for a worker before 503 (default 16)"),
     "cache_bytes": (int, "memory for repeated answers (default 64 MiB)"),
+    "service_max_bytes": (int, "largest answer from a SERVICE endpoint (default 16 MiB)"),
 }
 
 

@@ -47,6 +47,8 @@ class QueryShape:
     services: tuple[str | None, ...]
     from_graphs: tuple[str | None, ...]
     from_named: tuple[str | None, ...]
+    # (start, end, IRI) of each SERVICE target as written in the query, for rewriting
+    service_spans: tuple[tuple[int, int, str | None], ...] = ()
 
 
 def inspect(query: str) -> QueryShape:
@@ -154,6 +156,7 @@ class _Hit:
     target: str | None
     spelling: str  # the target as written
     pos: int  # of the keyword, in the query as sent
+    span: tuple[int, int] = (0, 0)  # of the target, in the query as sent
 
 
 @dataclass(frozen=True)
@@ -181,12 +184,14 @@ def _survey(query: str) -> _Survey:
             f"(line {line}, column {column})"
         )
     targets = {kind: tuple(h.target for h in hits if h.kind == kind) for kind in _KINDS}
+    spans = {(*h.span, h.target) for h in hits if h.kind == "SERVICE"}
     shape = QueryShape(
         form,
         update and update[0],
         targets["SERVICE"],
         targets["FROM"],
         targets["FROM NAMED"],
+        tuple(sorted(spans, key=lambda span: span[:2])),
     )
     return _Survey(shape, update, hits)
 
@@ -210,7 +215,10 @@ def _read(
             comment_end = _LINE_END.search(text, fork).start()
         for token in _tokens(text, fork, seen, forks):
             hits += _clauses(text, token, base, prefixes)
-    hits = [_Hit(h.kind, h.target, h.spelling, origin(h.pos)) for h in hits]
+    hits = [
+        _Hit(h.kind, h.target, h.spelling, origin(h.pos), _origin_span(h.span, origin))
+        for h in hits
+    ]
     return form, update and (update[0], origin(update[1])), hits
 
 
@@ -289,7 +297,8 @@ def _clauses(
     for keyword in keywords:
         pos = keyword.start()
         if service := _SERVICE_AT.match(text, pos):
-            hits.append(_hit("SERVICE", service["target"], pos, base, prefixes))
+            hit = _hit("SERVICE", service["target"], pos, base, prefixes)
+            hits.append(_Hit(hit.kind, hit.target, hit.spelling, pos, service.span("target")))
         elif clause := _FROM_AT.match(text, pos):
             kind = "FROM" if clause["graph"] else "FROM NAMED"
             hits.append(_hit(kind, clause["graph"] or clause["named"], pos, base, prefixes))
@@ -309,6 +318,12 @@ def _hit(
         namespace = prefixes.get(prefix)
         target = None if namespace is None else namespace + local.replace("\\", "")
     return _Hit(kind, target, spelling, pos)
+
+
+def _origin_span(span: tuple[int, int], origin: Callable[[int], int]) -> tuple[int, int]:
+    """A span of a reading mapped back to the query as sent."""
+    start, end = span
+    return (origin(start), origin(end - 1) + 1) if end > start else span
 
 
 def _refusal(query: str, hit: _Hit) -> str:

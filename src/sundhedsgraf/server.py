@@ -250,7 +250,8 @@ class SparqlFront:
             self.sent.move_to_end(key)
         else:
             response = await self.handler(Request(scope, receive))
-            if response.status_code == 200 and not conditional_request:
+            stored = response.headers.get("cache-control") != "no-store"  # not federated
+            if response.status_code == 200 and not conditional_request and stored:
                 self.remember(key, response)
         cors(response, headers)  # no await before the send: the headers are this request's
         await response(scope, receive, send)

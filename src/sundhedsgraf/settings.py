@@ -29,6 +29,7 @@ class Settings:
     max_queue: int = 16  # queries waiting for a worker before 503
     # SPARQL endpoints that SERVICE may call (exact IRIs); empty: no federation.
     service_allowlist: tuple[str, ...] = field(default_factory=tuple)
+    service_max_bytes: int = 16 * 2**20  # size of one answer from a SERVICE endpoint
     cache_bytes: int = 64 * 2**20  # memory for answers to repeated requests
     describe_page: int = 100  # inbound links per page of a description
 

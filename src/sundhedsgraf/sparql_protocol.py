@@ -50,6 +50,9 @@ VARY = {"Vary": "Accept"}
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
+# of the time limit, what SERVICE calls may take: a slow remote is reported as such before
+# the worker is stopped at the limit
+SERVICE_SHARE = 0.9
 INLINE_GUARD = 2000  # characters of query text checked on the event loop
 READ_ONLY = "updates are not allowed: this endpoint is read-only"
 
@@ -193,16 +196,22 @@ async def answer(request, settings: Settings, pub: Publication, pool: QueryPool,
     types = media_types(request, asked)
     # Only requests that passed the guard are remembered, so a remembered one needs no check.
     key = (pub.id, asked.query, asked.default_graphs, asked.named_graphs, types)
-    remembered = memory.get(key) or memory.put(
-        key, await evaluate(asked, types, settings, pub, pool)
-    )
+    remembered = memory.get(key)
+    if remembered is None:
+        result, federated = await evaluate(asked, types, settings, pub, pool)
+        # a federated answer depends on other endpoints: neither remembered nor cached
+        remembered = (result, etag_of(result.body)) if federated else memory.put(key, result)
+        headers = {**VARY, "Cache-Control": "no-store"} if federated else VARY
+    else:
+        headers = VARY
     result, etag = remembered
     if result.status != 200:
-        return Response(result.body, result.status, VARY, content_type(result.media_type))
-    return conditional(request, result.body, result.media_type, VARY, etag)
+        return Response(result.body, result.status, headers, content_type(result.media_type))
+    return conditional(request, result.body, result.media_type, headers, etag)
 
 
-async def evaluate(asked: Request_, types, settings: Settings, pub: Publication, pool) -> Answer:
+async def evaluate(asked: Request_, types, settings: Settings, pub: Publication, pool):
+    """(the Answer, whether the query calls SERVICE)."""
     if len(asked.query) < INLINE_GUARD:
         shape = guard(asked, settings, pub)
     else:  # long texts take the guard milliseconds: not on the event loop
@@ -222,9 +231,13 @@ async def evaluate(asked: Request_, types, settings: Settings, pub: Publication,
         settings.max_rows,
         settings.max_result_bytes,
         bool(shape.from_graphs or shape.from_named),
+        shape.service_spans,
+        settings.service_allowlist,
+        settings.time_limit * SERVICE_SHARE,
+        settings.service_max_bytes,
     )
     try:
-        return await pool.run(job)
+        return await pool.run(job), bool(shape.service_spans)
     except Busy:
         message = "the server is busy with other queries; try again shortly"
         raise HTTPProblem(503, message, {"Retry-After": "1"}) from None

@@ -9,6 +9,7 @@ bounded: beyond `workers + max_queue` queries in flight the pool says Busy at on
 import asyncio
 import multiprocessing
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import results
+from .federation import Call, CallFailed, Relay, rewrite
 
 STACK_BYTES = 1 << 30  # virtual; pages are only touched by really deep queries
 GRAPH_FORMATS = {
@@ -42,6 +44,11 @@ class Job:
     max_rows: int
     max_bytes: int
     query_dataset: bool = False  # the query has FROM or FROM NAMED
+    # SERVICE targets as the guard found them (start, end, IRI), all on `allowlist`
+    services: tuple[tuple[int, int, str | None], ...] = ()
+    allowlist: tuple[str, ...] = ()
+    service_seconds: float = 0.0  # for all SERVICE calls of the query together
+    service_bytes: int = 0  # per SERVICE answer
 
 
 @dataclass(frozen=True)
@@ -79,8 +86,29 @@ def results_base(store: ox.Store) -> str | None:
     return None
 
 
-def evaluate(store: ox.Store, job: Job) -> Answer:
-    """Run `job` on `store`; every failure the client caused is a 4xx Answer."""
+def evaluate(store: ox.Store, job: Job, relay: Relay | None = None) -> Answer:
+    """Run `job` on `store`, its SERVICE calls through `relay`; every failure the client
+    caused is a 4xx Answer, a failed SERVICE call a 502 or 504."""
+    if not job.services:
+        return run(store, job, job.query)
+    relay = relay or Relay()
+    endpoints = tuple(dict.fromkeys(target for *_, target in job.services if target))
+    deadline = time.monotonic() + job.service_seconds
+    call = Call(
+        endpoints, frozenset(job.allowlist), deadline, job.service_seconds, job.service_bytes
+    )
+    call_id = relay.open(call)
+    try:
+        answer = run(store, job, rewrite(job.query, job.services, lambda t: relay.url(call_id, t)))
+    except CallFailed as failure:
+        answer = Answer(failure.status, "text/plain", str(failure).encode())
+    failure = relay.close(call_id)
+    if failure is not None and answer.status != 200:
+        return Answer(failure.status, "text/plain", str(failure).encode())
+    return answer
+
+
+def run(store: ox.Store, job: Job, query: str) -> Answer:
     if job.default_graphs is None and job.named_graphs is None:
         # The union of all graphs, unless the query names its dataset: pyoxigraph would
         # ignore FROM and FROM NAMED under use_default_graph_as_union.
@@ -93,7 +121,7 @@ def evaluate(store: ox.Store, job: Job) -> Answer:
             "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or ()],
         }
     try:
-        outcome = store.query(job.query, **options)
+        outcome = store.query(query, **options)
         answer = serialize(outcome, job)
     except SyntaxError as error:
         return Answer(400, "text/plain", f"the query does not parse: {error}".encode())
@@ -143,6 +171,7 @@ def work(conn) -> None:
 
 def serve_jobs(conn) -> None:
     stores: dict[str, ox.Store] = {}
+    relay = None  # started by the first federated query
     while True:
         try:
             job = conn.recv()
@@ -150,7 +179,9 @@ def serve_jobs(conn) -> None:
             return
         if job.dist not in stores:  # a new build was published: drop the old one
             stores = {job.dist: load_store(job.dist)}
-        conn.send(evaluate(stores[job.dist], job))
+        if job.services and relay is None:
+            relay = Relay()
+        conn.send(evaluate(stores[job.dist], job, relay))
 
 
 class Worker:
