@@ -1,6 +1,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: run test clean
 
@@ -10,12 +12,17 @@ run: $(VENV)/.installed
 	$(BIN)/sundhedsgraf stats
 	$(BIN)/sundhedsgraf serve
 
-# Lint, check the format of code and data, run the test suite.
-test: $(VENV)/.installed-test
+# Lint, check the format of code and data, run the test suite (browser tests included).
+test: $(VENV)/.installed-test $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sundhedsgraf format --check
 	$(BIN)/pytest
+
+# The browser tests drive Debian's chromium (no browser download); installed when missing.
+$(CHROMIUM):
+	$(SUDO) apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
 
 clean:
 	rm -rf $(VENV) dist .dist-builds

@@ -3,7 +3,7 @@
 import re
 
 from conftest import REPO
-from rdflib import Graph, URIRef
+from rdflib import DCTERMS, Graph, URIRef
 
 from sundhedsgraf import __version__
 
@@ -22,3 +22,5 @@ def test_the_dataset_description_carries_the_same_version(real_root):
     description = Graph().parse(real_root / "dist" / "dataset.ttl")
     dataset = URIRef("https://w3id.org/sundhedsgraf/id/dataset")
     assert [str(v) for v in description.objects(dataset, DCAT_VERSION)] == [__version__]
+    (cited,) = description.objects(dataset, DCTERMS.bibliographicCitation)
+    assert f"version {__version__}. {dataset}." in cited

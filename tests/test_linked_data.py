@@ -48,6 +48,8 @@ DOCUMENT_FORMATS = {
     "application/n-triples": "nt",
     "application/rdf+xml": "rdf",
 }
+# A document's Link header also names its HTML page (pages.py): media type -> extension.
+DOCUMENT_LINKS = DOCUMENT_FORMATS | {"text/html": "html"}
 GRAPH_FORMATS = DOCUMENT_FORMATS | {"application/trig": "trig", "application/n-quads": "nq"}
 # The media type of each kind of file in dist/, by extension.
 FILE_TYPES = {
@@ -349,7 +351,7 @@ def test_unknown_iri_is_404_with_a_message(server, real_store, base, prefix, pat
         ("application/rdf+xml;q=0.9, text/turtle;q=0.5", "application/rdf+xml"),
         ("text/turtle;q=0.1, application/n-triples", "application/n-triples"),
         ("*/*;q=0.1, application/ld+json;q=0.5", "application/ld+json"),
-        ("text/html, application/xhtml+xml, */*;q=0.8", "text/turtle"),
+        ("text/html;q=0.1, application/xhtml+xml, */*;q=0.8", "text/turtle"),
         ("*/*, text/turtle;q=0", "application/ld+json"),
         ("APPLICATION/N-TRIPLES", "application/n-triples"),
     ],
@@ -363,7 +365,7 @@ def test_documents_negotiate_the_format(server, path, accept, expected):
     assert "accept" in vary(response)
     alternates = links(response)["alternate"]
     assert sorted(alternates) == sorted(
-        (f"{url}.{ext}", kind) for kind, ext in DOCUMENT_FORMATS.items()
+        (f"{url}.{ext}", kind) for kind, ext in DOCUMENT_LINKS.items()
     )
     assert parse(response)
 
@@ -378,7 +380,8 @@ def test_no_accept_header_gives_turtle(server, path):
 
 
 @pytest.mark.parametrize(
-    "accept", ["text/html", "application/json", "application/trig", "image/png, text/csv;q=0.5"]
+    "accept",
+    ["application/xhtml+xml", "application/json", "application/trig", "image/png, text/csv;q=0.5"],
 )
 def test_unservable_accept_is_406(server, accept):
     response = server.client.get("doc/system/fmk", headers={"Accept": accept})
@@ -394,10 +397,10 @@ def test_extension_urls_fix_the_format(server, path, kind, ext):
         assert response.status_code == 200, (accept, response.text)
         assert media_type(response) == kind
         assert response.headers["content-location"] == server.url + f"doc/{path}.{ext}"
-        assert len(links(response)["alternate"]) == len(DOCUMENT_FORMATS)
+        assert len(links(response)["alternate"]) == len(DOCUMENT_LINKS)
 
 
-@pytest.mark.parametrize("ext", ["html", "xyz", "json", "trig", "nq", "TTL"])
+@pytest.mark.parametrize("ext", ["htm", "xyz", "json", "trig", "nq", "TTL"])
 def test_unknown_extension_is_404(server, ext):
     for path in ("system/fmk", "initiative/2.1"):
         response = server.client.get(f"doc/{path}.{ext}")
@@ -804,7 +807,7 @@ def test_health(server, real_root):
 
 
 def test_index_names_where_things_are(server, real_root):
-    body = server.client.get("").json()
+    body = server.client.get("", headers={"Accept": "application/json"}).json()
     names = {e["name"] for e in dist.manifest(real_root)["files"]} | {"manifest.json"}
     assert {url.removeprefix(server.url + "dist/") for url in body["dumps"]} == names
     for key in ("sparql", "void", "graph_store", "ontology", "openapi"):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rdflib.term import Node
 
-from . import __version__, stats
+from . import __version__, dcat_ap, stats
 from .context import context
 from .dataset import describe
 from .dumps import Published, dump_json, jsonld, render
@@ -76,6 +76,7 @@ def build(root: Path, base: str) -> Built:
     published, when = checked.published, build_time()
     files = render(published)
     description = describe(published, files, __version__, when.date())
+    dcat_ap.check(description, prefixes(base, extra=True))  # raises on a DCAT-AP violation
     files["dataset.ttl"] = to_turtle(description, prefixes(base, extra=True)).encode()
     files["dataset.jsonld"] = jsonld(description, context(base)).encode()
     files["manifest.json"] = manifest(files, len(published.union), when, base).encode()

@@ -50,6 +50,13 @@ LINKS = {
     "integratesWith": "sg:integratesWith",
     "handedOverTo": "sg:handedOverTo",
     "carriedOnBy": "sg:carriedOnBy",
+    # links to other datasets (docs/linking.md)
+    "homepage": "foaf:homepage",
+    "seeAlso": "rdfs:seeAlso",
+    "isDefinedBy": "rdfs:isDefinedBy",
+    "hasVersion": "dcterms:hasVersion",
+    "messageFocus": "sg:messageFocus",
+    "hasIdentifier": "adms:identifier",
 }
 
 # Plain strings as the source writes them.

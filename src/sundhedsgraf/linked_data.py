@@ -20,6 +20,7 @@ from .namespaces import prefixes
 from .publication import Publication
 from .rdfio import to_rdflib
 from .responses import (
+    DOCUMENT_OFFERS,
     DOCUMENT_TYPES,
     EXTENSIONS,
     GRAPH_TYPES,
@@ -106,7 +107,7 @@ def document(request: Request, pub: Publication, public: str, path: str, page_si
     headers = {
         **DOC_HEADERS,
         "Content-Location": f"{url}.{DOCUMENT_TYPES[media_type]}" + query_page(page),
-        "Link": ", ".join([alternates(url, DOCUMENT_TYPES), *links]),
+        "Link": ", ".join([alternates(url, DOCUMENT_OFFERS), *links]),
     }
     return conditional(request, body, media_type, headers, last_modified=pub.last_modified)
 

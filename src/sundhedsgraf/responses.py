@@ -19,6 +19,10 @@ GRAPH_TYPES = {
 }
 DOCUMENT_TYPES = {t: e for t, e in GRAPH_TYPES.items() if e in ("ttl", "jsonld", "nt", "rdf")}
 EXTENSIONS = {e: t for t, e in GRAPH_TYPES.items()}
+# A document is also offered as an HTML page (pages.py). Last: `*/*` and no Accept give RDF
+# (Turtle); browsers name text/html and get the page.
+HTML = "text/html"
+DOCUMENT_OFFERS = DOCUMENT_TYPES | {HTML: "html"}
 TEXT_TYPES = ("text/", "application/n-triples", "application/n-quads", "application/trig")
 
 

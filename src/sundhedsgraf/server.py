@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from . import __version__, linked_data
+from . import __version__, linked_data, pages
 from .errors import SundhedsgrafError
 from .publication import Current, Publication
 from .responses import GRAPH_TYPES, HTTPProblem, conditional, negotiate, problem_response, text
@@ -41,6 +41,9 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         summary="SPARQL 1.1 endpoint and linked data for the Danish digital-health portfolio",
         lifespan=lifespan,
+        # FastAPI's Swagger UI and ReDoc pages load scripts from a CDN; ours use no network
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings, app.state.current, app.state.pool = settings, current, pool
     app.add_middleware(
@@ -57,6 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
         SparqlFront, current=current, handler=endpoint, max_bytes=settings.cache_bytes
     )  # outermost
     add_linked_data_routes(app, settings, current, pool)
+    pages.add_page_routes(app, settings, current, pool)
     return app
 
 
@@ -165,15 +169,25 @@ def add_linked_data_routes(app, settings: Settings, current: Current, pool) -> N
 
     @app.api_route("/doc/{path:path}", methods=GET, summary="the document about a resource")
     def doc(request: Request, path: str, page: int | None = Query(None, ge=1)):
+        if pages.document_wants_html(request, path):
+            return pages.page(pages.resource_page, request, current, settings, path)
         return linked_data.document(request, current.get(), public, path, settings.describe_page)
 
     @app.api_route("/def", methods=GET, summary="the ontology (hash namespace)")
     def ontology(request: Request):
+        if pages.ontology_wants_html(request, None):
+            return pages.page(pages.ontology_page, request, current, settings)
         return linked_data.ontology(request, current.get(), None)
 
     @app.api_route("/def.{extension}", methods=GET, summary="the ontology in one format")
     def ontology_file(request: Request, extension: str):
+        if pages.ontology_wants_html(request, extension):
+            return pages.page(pages.ontology_page, request, current, settings)
         return linked_data.ontology(request, current.get(), extension)
+
+    @app.api_route("/context.jsonld", methods=GET, summary="the JSON-LD @context, for reuse")
+    def jsonld_context(request: Request):
+        return linked_data.dump(request, current.get(), "context.jsonld")
 
     @app.api_route("/shapes", methods=GET, summary="the SHACL shapes")
     def shapes(request: Request):
@@ -208,8 +222,10 @@ def add_linked_data_routes(app, settings: Settings, current: Current, pool) -> N
     def health():
         return linked_data.health(current.get(), pool.state())
 
-    @app.api_route("/", methods=GET, summary="where things are")
-    def index():
+    @app.api_route("/", methods=GET, summary="the home page (HTML), or where things are (JSON)")
+    def index(request: Request):
+        if pages.prefers_html(request, (pages.HTML, "application/json")):
+            return pages.page(pages.home, request, current, settings)
         return JSONResponse(
             {
                 "sparql": public + "sparql",
@@ -218,7 +234,8 @@ def add_linked_data_routes(app, settings: Settings, current: Current, pool) -> N
                 "ontology": public + "def",
                 "dumps": [public + "dist/" + name for name in sorted(current.get().files)],
                 "openapi": public + "openapi.json",
-            }
+            },
+            headers={"Vary": "Accept, Accept-Language"},
         )
 
 

@@ -1,0 +1,324 @@
+"""The two languages of the pages: choosing one, the interface texts, and labels with fallback.
+
+The page language is `?lang=da|en` if given, else the best of da and en in Accept-Language,
+else Danish. A resource's label in the page language falls back in this order: the chosen
+language, the other language, a label without a language tag, then the IRI's compact name
+(`prefix:local`, or its last segment).
+"""
+
+import re
+
+LANGUAGES = ("da", "en")
+DEFAULT = "da"
+
+
+class BadLanguage(ValueError):
+    """?lang= names a language the pages are not written in."""
+
+
+def choose(query_lang: str | None, accept_language: str | None) -> tuple[str, bool]:
+    """(language, whether the request named it in ?lang=)."""
+    if query_lang is not None:
+        if query_lang not in LANGUAGES:
+            raise BadLanguage(
+                f"lang must be one of {', '.join(LANGUAGES)}, not {query_lang[:40]!r}"
+            )
+        return query_lang, True
+    return from_accept_language(accept_language), False
+
+
+def from_accept_language(header: str | None) -> str:
+    """The language of LANGUAGES that Accept-Language likes best (ties: Danish first)."""
+    best, best_q = DEFAULT, 0.0
+    wildcard = 0.0
+    quality: dict[str, float] = {}
+    for element in (header or "").split(","):
+        tag, *params = (part.strip() for part in element.split(";"))
+        if not re.fullmatch(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*|\*", tag):
+            continue
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        primary = tag.split("-")[0].lower()
+        if primary == "*":
+            wildcard = max(wildcard, q)
+        elif primary in LANGUAGES:
+            quality[primary] = max(quality.get(primary, 0.0), q)
+    for lang in LANGUAGES:
+        q = quality.get(lang, wildcard)
+        if q > best_q:
+            best, best_q = lang, q
+    return best
+
+
+def pick(values: dict[str, list[str]], lang: str) -> tuple[str, str] | None:
+    """(text, its language tag) from {tag: [texts]} by the fallback order; None if empty."""
+    other = "en" if lang == "da" else "da"
+    for tag in (lang, other, ""):
+        if values.get(tag):
+            return sorted(values[tag])[0], tag
+    for tag in sorted(values):
+        if values[tag]:
+            return sorted(values[tag])[0], tag
+    return None
+
+
+# Names of well-known terms of other vocabularies, used before the compact name.
+TERM_NAMES = {
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#type": ("type", "type"),
+    "http://www.w3.org/2000/01/rdf-schema#label": ("betegnelse", "label"),
+    "http://www.w3.org/2000/01/rdf-schema#comment": ("kommentar", "comment"),
+    "http://www.w3.org/2000/01/rdf-schema#seeAlso": ("se også", "see also"),
+    "http://www.w3.org/2000/01/rdf-schema#subClassOf": ("underklasse af", "subclass of"),
+    "http://www.w3.org/2000/01/rdf-schema#subPropertyOf": ("underegenskab af", "subproperty of"),
+    "http://www.w3.org/2000/01/rdf-schema#domain": ("domæne", "domain"),
+    "http://www.w3.org/2000/01/rdf-schema#range": ("værdiområde", "range"),
+    "http://www.w3.org/2000/01/rdf-schema#isDefinedBy": ("defineret af", "defined by"),
+    "http://www.w3.org/2004/02/skos/core#prefLabel": ("foretrukken betegnelse", "preferred label"),
+    "http://www.w3.org/2004/02/skos/core#altLabel": ("alternativ betegnelse", "alternative label"),
+    "http://www.w3.org/2004/02/skos/core#notation": ("notation", "notation"),
+    "http://www.w3.org/2004/02/skos/core#definition": ("definition", "definition"),
+    "http://www.w3.org/2004/02/skos/core#editorialNote": ("redaktionel note", "editorial note"),
+    "http://www.w3.org/2004/02/skos/core#inScheme": ("i begrebssystem", "in scheme"),
+    "http://www.w3.org/2004/02/skos/core#topConceptOf": ("topbegreb i", "top concept of"),
+    "http://www.w3.org/2004/02/skos/core#hasTopConcept": ("har topbegreb", "has top concept"),
+    "http://www.w3.org/2004/02/skos/core#exactMatch": ("svarer præcist til", "exact match"),
+    "http://www.w3.org/2004/02/skos/core#closeMatch": ("svarer nogenlunde til", "close match"),
+    "http://www.w3.org/2004/02/skos/core#broadMatch": ("bredere match", "broad match"),
+    "http://www.w3.org/2004/02/skos/core#narrowMatch": ("snævrere match", "narrow match"),
+    "http://www.w3.org/2004/02/skos/core#relatedMatch": ("relateret match", "related match"),
+    "http://purl.org/dc/terms/title": ("titel", "title"),
+    "http://purl.org/dc/terms/alternative": ("alternativ titel", "alternative title"),
+    "http://purl.org/dc/terms/description": ("beskrivelse", "description"),
+    "http://purl.org/dc/terms/identifier": ("identifikator", "identifier"),
+    "http://purl.org/dc/terms/source": ("kilde", "source"),
+    "http://purl.org/dc/terms/isPartOf": ("er del af", "is part of"),
+    "http://purl.org/dc/terms/hasPart": ("har del", "has part"),
+    "http://purl.org/dc/terms/replaces": ("erstatter", "replaces"),
+    "http://purl.org/dc/terms/issued": ("udgivet", "issued"),
+    "http://purl.org/dc/terms/modified": ("ændret", "modified"),
+    "http://purl.org/dc/terms/language": ("sprog", "language"),
+    "http://purl.org/dc/terms/license": ("licens", "licence"),
+    "http://purl.org/dc/terms/publisher": ("udgiver", "publisher"),
+    "http://purl.org/dc/terms/format": ("format", "format"),
+    "http://purl.org/dc/terms/conformsTo": ("følger", "conforms to"),
+    "http://purl.org/dc/terms/relation": ("relation", "relation"),
+    "http://purl.org/dc/terms/requires": ("kræver", "requires"),
+    "http://purl.org/dc/terms/subject": ("emne", "subject"),
+    "http://www.w3.org/ns/prov#wasDerivedFrom": ("udledt af", "derived from"),
+    "http://www.w3.org/ns/prov#wasAssociatedWith": ("tilknyttet", "associated with"),
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject": ("subjekt", "subject"),
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate": ("prædikat", "predicate"),
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#object": ("objekt", "object"),
+    "http://www.w3.org/2002/07/owl#sameAs": ("samme som", "same as"),
+    "http://www.w3.org/2002/07/owl#equivalentClass": ("ækvivalent klasse", "equivalent class"),
+    "http://www.w3.org/2002/07/owl#equivalentProperty": (
+        "ækvivalent egenskab",
+        "equivalent property",
+    ),
+    "http://www.w3.org/2002/07/owl#deprecated": ("forældet", "deprecated"),
+    "http://www.w3.org/ns/org#subOrganizationOf": ("underorganisation af", "sub-organisation of"),
+    "http://www.w3.org/ns/org#identifier": ("identifikator", "identifier"),
+    "http://xmlns.com/foaf/0.1/homepage": ("hjemmeside", "homepage"),
+    "http://xmlns.com/foaf/0.1/page": ("side", "page"),
+    "https://schema.org/url": ("webadresse", "URL"),
+    "https://schema.org/alternateName": ("andet navn", "alternate name"),
+}
+
+
+# Every text of the interface, in both languages.
+UI = {
+    "site": ("Sundhedsgraf", "Sundhedsgraf"),
+    "tagline": (
+        "Strategi for digital sundhed 2018-2024 som åbne, linkede data",
+        "The Danish Strategy for Digital Health 2018-2024 as linked open data",
+    ),
+    "skip": ("Gå til indhold", "Skip to content"),
+    "nav": ("Hovedmenu", "Main menu"),
+    "home": ("Forside", "Home"),
+    "browse": ("Gennemse", "Browse"),
+    "search": ("Søg", "Search"),
+    "query": ("SPARQL-forespørgsel", "SPARQL query"),
+    "ontology": ("Ontologi", "Ontology"),
+    "pictures": ("Billeder", "Pictures"),
+    "downloads": ("Download", "Downloads"),
+    "language": ("Sprog", "Language"),
+    "in_danish": ("Dansk", "Dansk"),
+    "in_english": ("English", "English"),
+    "about_title": ("Hvad er det her?", "What is this?"),
+    "about_text": (
+        "Sundhedsgraf beskriver porteføljen i den nationale Strategi for digital sundhed "
+        "2018-2024 som linkede data: de fem indsatsområder, de 27 indsatser, deres ejere og "
+        "udfald, de systemer og standarder de involverer, milepæle og de tal, som kilden "
+        "rapporterer. Hver ting har sin egen IRI, der kan slås op som HTML eller RDF.",
+        "Sundhedsgraf describes the portfolio of the Danish national Strategy for Digital "
+        "Health 2018-2024 as linked data: the five focus areas, the 27 initiatives, their owners "
+        "and outcomes, the systems and standards they involve, milestones, and the figures the "
+        "source reports. Every thing has its own IRI, which can be looked up as HTML or RDF.",
+    ),
+    "source_title": ("Kilden", "The source"),
+    "source_text": (
+        "Alle fakta er læst fra kildedokumentet nedenfor; hver fakta peger tilbage på den "
+        "indsats, den er læst fra. Beskrivelser og opsummeringer er vores egne ord.",
+        "Every fact is read from the source document below; each fact points back to the "
+        "initiative it was read from. Descriptions and summaries are in our own words.",
+    ),
+    "issued": ("Udgivet", "Issued"),
+    "counts": ("I tal", "In numbers"),
+    "initiatives": ("Indsatser", "Initiatives"),
+    "systems": ("Systemer", "Systems"),
+    "standards": ("Standarder", "Standards"),
+    "organisations": ("Organisationer", "Organisations"),
+    "focus_areas": ("Indsatsområder", "Focus areas"),
+    "projects": ("Projekter og programmer", "Projects and programmes"),
+    "milestones": ("Milepæle", "Milestones"),
+    "figures": ("Tal", "Reported figures"),
+    "relations": ("Relationer", "Stated relations"),
+    "concepts": ("Begreber", "Concepts"),
+    "everything": ("Alle ressourcer", "All resources"),
+    "milestones_achieved": ("Milepæle nået", "Milestones achieved"),
+    "milestones_planned": ("Milepæle planlagt", "Milestones planned"),
+    "milestones_revised": ("Milepæle revideret", "Milestones revised"),
+    "triples": ("Tripler", "Triples"),
+    "portfolio_title": ("Porteføljen", "The portfolio"),
+    "status_at_glance": (
+        "Udfald ved strategiens afslutning",
+        "Outcome at the close of the strategy",
+    ),
+    "find_out_more": ("Videre herfra", "Where to go from here"),
+    "browse_text": ("lister over alle slags ressourcer", "lists of every kind of resource"),
+    "search_text": (
+        "på navne, forkortelser og beskrivelser, på dansk og engelsk",
+        "in names, abbreviations and descriptions, in Danish and English",
+    ),
+    "query_text": (
+        "stil dine egne spørgsmål, eller prøv eksemplerne",
+        "ask your own questions, or try the examples",
+    ),
+    "ontology_text": (
+        "klasser og egenskaber i datamodellen",
+        "classes and properties of the model",
+    ),
+    "pictures_text": (
+        "afhængigheder, tidslinje og porteføljen som diagrammer",
+        "dependencies, timeline and the portfolio as charts",
+    ),
+    "downloads_text": (
+        "hele grafen i flere RDF-formater",
+        "the whole graph in several RDF formats",
+    ),
+    "sparql_endpoint": ("SPARQL-endepunkt", "SPARQL endpoint"),
+    "json_index": ("maskinlæsbart indeks (JSON)", "machine-readable index (JSON)"),
+    "file": ("Fil", "File"),
+    "format": ("Format", "Format"),
+    "type": ("Type", "Type"),
+    "types": ("Typer", "Types"),
+    "label": ("Betegnelse", "Label"),
+    "property": ("Egenskab", "Property"),
+    "value": ("Værdi", "Value"),
+    "values": ("Værdier", "Values"),
+    "properties": ("Egenskaber", "Properties"),
+    "inbound": ("Det, der peger hertil", "What links here"),
+    "inbound_count": ("{n} links i alt", "{n} links in all"),
+    "no_inbound": ("Intet peger hertil.", "Nothing links here."),
+    "page_of": ("Side {page} af {pages}", "Page {page} of {pages}"),
+    "previous": ("Forrige", "Previous"),
+    "next": ("Næste", "Next"),
+    "timeline": ("Tidslinje", "Timeline"),
+    "achieved": ("nået", "achieved"),
+    "planned": ("planlagt", "planned"),
+    "revised": ("revideret", "revised"),
+    "provenance": ("Proveniens", "Provenance"),
+    "read_from": ("Læst fra", "Read from"),
+    "mentioned_in": ("Nævnt i", "Mentioned in"),
+    "source_document": ("Kildedokument", "Source document"),
+    "as_data": ("Som data", "As data"),
+    "iri": ("IRI", "IRI"),
+    "neighbourhood": ("Nærmeste naboer", "Neighbourhood"),
+    "picture_missing": ("Billedet kunne ikke tegnes.", "The picture could not be drawn."),
+    "summary": ("Opsummering", "Summary"),
+    "description": ("Beskrivelse", "Description"),
+    "status_summary": ("Afsluttende status", "Final status"),
+    "status_reason": ("Årsag", "Reason"),
+    "definition": ("Definition", "Definition"),
+    "filter": ("Filtrér", "Filter"),
+    "all": ("alle", "all"),
+    "show": ("Vis", "Show"),
+    "clear_filters": ("Nulstil", "Clear"),
+    "results_count": ("{n} resultater", "{n} results"),
+    "nothing_found": ("Intet fundet.", "Nothing found."),
+    "focus_area": ("Indsatsområde", "Focus area"),
+    "owner": ("Ejer", "Owner"),
+    "status": ("Status", "Status"),
+    "kind": ("Slags", "Kind"),
+    "initiative": ("Indsats", "Initiative"),
+    "when": ("Hvornår", "When"),
+    "abbreviation": ("Forkortelse", "Abbreviation"),
+    "scheme": ("Begrebssystem", "Scheme"),
+    "realisation": ("Realisering", "Realisation"),
+    "unit": ("Enhed", "Unit"),
+    "number": ("Nr.", "No."),
+    "search_label": ("Søg efter", "Search for"),
+    "search_hint": (
+        "Søg i navne, forkortelser og beskrivelser på begge sprog, fx FMK eller medicinkort.",
+        "Search names, abbreviations and descriptions in both languages, e.g. FMK or medicinkort.",
+    ),
+    "search_results_for": ("Resultater for", "Results for"),
+    "query_intro": (
+        "Skriv en SPARQL 1.1-forespørgsel (SELECT, ASK, CONSTRUCT eller DESCRIBE). Den kører på "
+        "samme endepunkt som /sparql, med samme tidsgrænse og grænser.",
+        "Write a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT or DESCRIBE). It runs on the same "
+        "endpoint as /sparql, with the same time limit and limits.",
+    ),
+    "run": ("Kør", "Run"),
+    "examples": ("Eksempler", "Examples"),
+    "results": ("Resultat", "Results"),
+    "download_as": ("Hent som", "Download as"),
+    "ask_true": ("Svaret er ja (true).", "The answer is yes (true)."),
+    "ask_false": ("Svaret er nej (false).", "The answer is no (false)."),
+    "query_error": ("Forespørgslen kunne ikke besvares", "The query could not be answered"),
+    "rows": ("{n} rækker", "{n} rows"),
+    "classes": ("Klasser", "Classes"),
+    "object_properties": ("Egenskaber", "Properties"),
+    "alignments": ("Justeringer", "Alignments"),
+    "subclass_of": ("Underklasse af", "Subclass of"),
+    "subproperty_of": ("Underegenskab af", "Subproperty of"),
+    "domain": ("Domæne", "Domain"),
+    "range": ("Værdiområde", "Range"),
+    "instances": ("Forekomster", "Instances"),
+    "used_in": ("Brugt i {n} tripler", "Used in {n} triples"),
+    "see_list": ("se listen", "see the list"),
+    "ontology_as_rdf": ("Ontologien som RDF", "The ontology as RDF"),
+    "network": ("Afhængighedsnetværk", "Dependency network"),
+    "network_text": (
+        "Systemer, standarder og indsatser og de relationer, kilden udsiger mellem dem.",
+        "Systems, standards and initiatives and the relations the source states between them.",
+    ),
+    "timeline_text": ("Milepælene over tid.", "The milestones over time."),
+    "portfolio_by_focus_area": ("Porteføljen efter indsatsområde", "The portfolio by focus area"),
+    "portfolio_by_owner": ("Porteføljen efter ejer", "The portfolio by owner"),
+    "as_svg": ("som SVG", "as SVG"),
+    "error": ("Fejl", "Error"),
+    "back_home": ("Til forsiden", "Back to the home page"),
+    "footer": (
+        "Data: CC BY 4.0. Kilde: Strategi for digital sundhed 2018-2024 – afsluttende status.",
+        "Data: CC BY 4.0. Source: Strategi for digital sundhed 2018-2024 – afsluttende status.",
+    ),
+    "deprecated": ("forældet", "deprecated"),
+    "blank_node": ("(unavngiven node)", "(blank node)"),
+    "more_values": ("… og {n} mere", "… and {n} more"),
+    "language_tag": ("sprog", "language"),
+    "datatype": ("datatype", "datatype"),
+    "external": ("ekstern", "external"),
+}
+
+
+def texts(lang: str) -> dict[str, str]:
+    """The interface texts in `lang`."""
+    index = LANGUAGES.index(lang)
+    return {key: pair[index] for key, pair in UI.items()}

@@ -1,0 +1,713 @@
+"""The dependency network: systems, standards, initiatives and the relations between them.
+
+Nodes are the resources at either end of a stated relation (sg:Relation: replaces, depends on,
+shown in, delivered via, integrates with, handed over to, carried on by) or of an initiative's
+involvement (develops, extends, deploys, uses, phases out). Edges are those relations, coloured
+by kind, dashed where the relation is planned, and the involvements, thin and grey.
+
+Layout, deterministic and without randomness: initiatives form the first column in their
+published order; every other node gets a column by the longest path of stated relations that
+leads to it (cycles broken by a depth-first search in IRI order), so a relation points rightwards.
+Within a column, nodes are ordered by the barycentre of their neighbours (a few sweeps), then
+placed vertically as close to their neighbours as the spacing allows (least squares under
+minimum-distance constraints, by pool-adjacent-violators). Node boxes are sized to their label,
+and no two boxes of a column overlap, so no label overlaps another.
+"""
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+from . import _svg
+from ._svg import el, fmt, text_width
+
+KIND_ORDER = ("initiative", "project", "system", "standard", "organisation", "other")
+TOP_CLASSES = {
+    "Initiative": "initiative",
+    "Project": "project",
+    "Programme": "project",
+    "System": "system",
+    "Standard": "standard",
+}
+ORG = "http://www.w3.org/ns/org#Organization"
+
+NODE_STYLE = {  # fill, stroke, corner radius, dash
+    "initiative": ("#dbeafe", "#1d4ed8", 3, None),
+    "project": ("#ede9fe", "#6d28d9", 0, "4 2"),
+    "system": ("#dcfce7", "#15803d", 7, None),
+    "standard": ("#ffedd5", "#c2410c", 0, None),
+    "organisation": ("#f1f5f9", "#475569", 12, None),
+    "other": ("#ffffff", "#6b7280", 0, "2 2"),
+}
+RELATION_KINDS = (
+    "replaces",
+    "dependsOn",
+    "shownIn",
+    "deliveredVia",
+    "integratesWith",
+    "handedOverTo",
+    "carriedOnBy",
+)
+EDGE_STYLE = {  # colour, width
+    "replaces": ("#d55e00", 2.2),
+    "dependsOn": ("#0072b2", 2.2),
+    "shownIn": ("#009e73", 2.0),
+    "deliveredVia": ("#e69f00", 2.0),
+    "integratesWith": ("#cc79a7", 2.0),
+    "handedOverTo": ("#56b4e9", 2.0),
+    "carriedOnBy": ("#7a5195", 2.0),
+    "involves": ("#a3acb5", 1.0),
+    "other": ("#111111", 1.5),
+}
+DASH = {"planned": "7 4", "revised": "2 3"}
+
+TEXT = {
+    "da": {
+        "title": "Afhængighedsnetværk",
+        "around": "Netværket omkring {label}",
+        "desc": (
+            "Netværk med {nodes} knuder og {edges} kanter: systemer, standarder, indsatser og "
+            "projekter, forbundet af de relationer, kilden udsiger (erstatter, afhænger af, vist "
+            "i, leveret via, integrerer med, overdraget til, videreført af), og af hvad hver "
+            "indsats udvikler, udbreder, udbygger, anvender eller udfaser. Stiplet: planlagt. "
+            "Hver knude linker til sin side."
+        ),
+        "desc_around": " Udsnit: {label} og dens naboer inden for to skridt.",
+        "none": "Ingen relationer til {label} i grafen.",
+        "kinds": {
+            "initiative": "Indsats",
+            "project": "Projekt eller program",
+            "system": "System",
+            "standard": "Standard",
+            "organisation": "Organisation",
+            "other": "Anden ressource",
+        },
+        "relations": {
+            "replaces": "erstatter",
+            "involves": "indsats involverer (udvikler, udbreder, anvender …)",
+        },
+        "achieved": "gennemført",
+        "planned": "planlagt",
+        "revised": "revideret",
+        "realised": "Fuld linje: gennemført",
+        "dashed": "stiplet: planlagt",
+    },
+    "en": {
+        "title": "Dependency network",
+        "around": "Network around {label}",
+        "desc": (
+            "Network of {nodes} nodes and {edges} edges: systems, standards, initiatives and "
+            "projects, linked by the relations the source states (replaces, depends on, shown "
+            "in, delivered via, integrates with, handed over to, carried on by) and by what each "
+            "initiative develops, deploys, extends, uses or phases out. Dashed: planned. Every "
+            "node links to its page."
+        ),
+        "desc_around": " Excerpt: {label} and its neighbours within two steps.",
+        "none": "No relations to {label} in the graph.",
+        "kinds": {
+            "initiative": "Initiative",
+            "project": "Project or programme",
+            "system": "System",
+            "standard": "Standard",
+            "organisation": "Organisation",
+            "other": "Other resource",
+        },
+        "relations": {
+            "replaces": "replaces",
+            "involves": "initiative involves (develops, deploys, uses …)",
+        },
+        "achieved": "achieved",
+        "planned": "planned",
+        "revised": "revised",
+        "realised": "Solid: achieved",
+        "dashed": "dashed: planned",
+    },
+}
+
+NODE_H = 24
+SEP = 32  # vertical distance between the centres of two nodes of a column
+COLUMN_GAP = 170
+PAD = 30
+LABEL_LIMIT = 46
+
+
+@dataclass
+class Edge:
+    source: str
+    target: str
+    kind: str  # a RELATION_KINDS name, "involves" or "other"
+    prop: str  # the predicate's IRI
+    realisation: str  # achieved | planned | revised | ""
+    iri: str | None = None  # the sg:Relation node
+
+
+@dataclass
+class Graph:
+    nodes: dict[str, str]  # IRI -> kind
+    classes: dict[str, list[str]]  # IRI -> its sg: classes (for the tooltip)
+    identifiers: dict[str, str]  # initiative IRI -> published number
+    edges: list[Edge] = field(default_factory=list)
+
+
+def _local(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _graph(pub) -> Graph:
+    sg = _svg.vocabulary(pub)
+    edges = []
+    relations = _svg.select(
+        pub,
+        """SELECT ?r ?s ?p ?o ?real WHERE {
+            ?r a sg:Relation ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
+            FILTER(isIRI(?s) && isIRI(?o))
+            OPTIONAL { ?r sg:realisation ?real } }""",
+    )
+    for row in relations:
+        kind = _local(row["p"])
+        kind = kind if kind in RELATION_KINDS else "other"
+        real = _local(row.get("real", ""))
+        edges.append(Edge(row["s"], row["o"], kind, row["p"], real, row["r"]))
+    involvement = _svg.select(
+        pub,
+        """SELECT DISTINCT ?i ?p ?o WHERE {
+            ?i a sg:Initiative ; ?p ?o .
+            ?p rdfs:subPropertyOf* sg:involves .
+            FILTER(isIRI(?o))
+            FILTER NOT EXISTS { ?i ?q ?o . ?q rdfs:subPropertyOf+ ?p . FILTER(?q != ?p) } }""",
+    )
+    for row in involvement:
+        edges.append(Edge(row["i"], row["o"], "involves", row["p"], ""))
+    # One edge per (source, target, predicate); sorted, so the output never depends on the store.
+    unique = {(e.source, e.target, e.prop): e for e in edges}
+    edges = [unique[key] for key in sorted(unique)]
+    iris = sorted({e.source for e in edges} | {e.target for e in edges})
+
+    kinds: dict[str, str] = {}
+    classes: dict[str, list[str]] = {}
+    typed = _svg.select(
+        pub,
+        """SELECT DISTINCT ?x ?c ?top WHERE {
+            ?x a ?c . OPTIONAL { ?c rdfs:subClassOf* ?top } }""",
+    )
+    wanted = set(iris)
+    tops = {sg + name: kind for name, kind in TOP_CLASSES.items()} | {ORG: "organisation"}
+    found: dict[str, set[str]] = {}
+    for row in typed:
+        if row["x"] not in wanted:
+            continue
+        if row["c"].startswith(sg) and row["c"] != sg + "Relation":
+            classes.setdefault(row["x"], [])
+            if row["c"] not in classes[row["x"]]:
+                classes[row["x"]].append(row["c"])
+        top = tops.get(row.get("top", "")) or tops.get(row["c"])
+        if top:
+            found.setdefault(row["x"], set()).add(top)
+    for iri in iris:
+        options = found.get(iri, set())
+        kinds[iri] = next((k for k in KIND_ORDER if k in options), "other")
+        classes[iri] = sorted(classes.get(iri, []))
+    identifiers = {
+        row["i"]: row["id"]
+        for row in _svg.select(
+            pub, "SELECT ?i ?id WHERE { ?i a sg:Initiative ; dcterms:identifier ?id }"
+        )
+    }
+    return Graph(kinds, classes, identifiers, edges)
+
+
+def _number_key(identifier: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 0 for p in identifier.split(".")) + (identifier,)
+
+
+def _neighbourhood(graph: Graph, centre: str) -> set[str]:
+    """The centre, everything one edge away, and what is one stated relation further."""
+    first = {centre}
+    for e in graph.edges:
+        if e.source == centre:
+            first.add(e.target)
+        elif e.target == centre:
+            first.add(e.source)
+    second = set(first)
+    for e in graph.edges:
+        if e.kind == "involves":
+            continue
+        if e.source in first:
+            second.add(e.target)
+        if e.target in first:
+            second.add(e.source)
+    return second
+
+
+def network(pub, lang: str, public: str, around: str | None = None) -> str:
+    """The dependency network as SVG: the whole portfolio, or the neighbourhood of `around`."""
+    _svg.check_lang(lang)
+    public = _svg.normal_public(public)
+    text = TEXT[lang]
+    graph = _svg.memo(pub, ("network",), lambda: _graph(pub))
+    labels = _svg.Labels(pub)
+    base = pub.base
+
+    if around is None:
+        keep = set(graph.nodes)
+    else:
+        keep = _neighbourhood(graph, around) if around in graph.nodes else set()
+    edges = [e for e in graph.edges if e.source in keep and e.target in keep]
+    nodes = {iri: graph.nodes[iri] for iri in sorted(keep)}
+
+    def node_label(iri: str) -> str:
+        label = labels(iri, lang)
+        number = graph.identifiers.get(iri)
+        if number and not label.startswith(number):
+            label = f"{number} {label}"
+        return label
+
+    def kind_label(iri: str) -> str:
+        kind = nodes.get(iri) or graph.nodes.get(iri, "other")
+        specific = [labels(c, lang) for c in graph.classes.get(iri, [])]
+        general = text["kinds"][kind]
+        specific = [s for s in specific if s != general]
+        return general + (f": {', '.join(specific)}" if specific else "")
+
+    if around is None:
+        title = text["title"]
+        desc = text["desc"].format(nodes=len(nodes), edges=len(edges))
+    else:
+        centre_label = node_label(around)
+        title = text["around"].format(label=centre_label)
+        desc = text["desc"].format(nodes=len(nodes), edges=len(edges))
+        desc += text["desc_around"].format(label=centre_label)
+
+    if not nodes:
+        return _empty(pub, lang, public, around or "", node_label(around or ""), title, desc)
+
+    layout = _layout(nodes, edges, graph.identifiers, node_label, around)
+    return _draw(
+        pub,
+        lang,
+        public,
+        base,
+        nodes,
+        edges,
+        layout,
+        title,
+        desc,
+        around,
+        node_label,
+        kind_label,
+        labels,
+    )
+
+
+@dataclass
+class Box:
+    x: float
+    y: float  # centre
+    w: float
+    column: int
+    label: str
+    right: float = 0.0  # the right edge of the widest box of the column
+
+
+def _layout(nodes, edges, identifiers, node_label, around) -> dict[str, Box]:
+    initiatives = [i for i, k in nodes.items() if k == "initiative"]
+    others = [i for i, k in nodes.items() if k != "initiative"]
+    others_set = set(others)
+
+    # Columns: the longest path of stated relations among the non-initiatives.
+    out: dict[str, set[str]] = {i: set() for i in others}
+    for e in edges:
+        stated = e.kind != "involves" and e.source != e.target
+        if stated and e.source in others_set and e.target in others_set:
+            out[e.source].add(e.target)
+    # Depth-first in IRI order; back edges are left out, so what is left is acyclic.
+    state: dict[str, int] = {}
+    forward: dict[str, list[str]] = {i: [] for i in others}
+    for start in sorted(others):
+        if start in state:
+            continue
+        stack = [(start, iter(sorted(out[start])))]
+        state[start] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = 2
+                stack.pop()
+            elif child not in state:
+                forward[node].append(child)
+                state[child] = 1
+                stack.append((child, iter(sorted(out[child]))))
+            elif state[child] == 2:
+                forward[node].append(child)
+    # Longest path to each node (Kahn's order).
+    layer = {i: 0 for i in others}
+    indegree = {i: 0 for i in others}
+    for node in others:
+        for child in forward[node]:
+            indegree[child] += 1
+    ready = sorted(i for i in others if indegree[i] == 0)
+    while ready:
+        node = ready.pop(0)
+        for child in sorted(forward[node]):
+            layer[child] = max(layer[child], layer[node] + 1)
+            indegree[child] -= 1
+            if indegree[child] == 0:
+                ready.append(child)
+        ready.sort()
+
+    shift = 1 if initiatives else 0
+    column = {i: 0 for i in initiatives} | {i: layer[i] + shift for i in others}
+    count = max(column.values()) + 1
+    columns: list[list[str]] = [[] for _ in range(count)]
+    labels = {iri: _svg.shorten(node_label(iri), LABEL_LIMIT) for iri in nodes}
+    kind_rank = {k: n for n, k in enumerate(KIND_ORDER)}
+    for iri in sorted(
+        nodes,
+        key=lambda i: (
+            kind_rank[nodes[i]],
+            _number_key(identifiers.get(i, "")),
+            labels[i].casefold(),
+            i,
+        ),
+    ):
+        columns[column[iri]].append(iri)
+
+    neighbours: dict[str, list[str]] = {i: [] for i in nodes}
+    for e in edges:
+        if column[e.source] != column[e.target]:
+            neighbours[e.source].append(e.target)
+            neighbours[e.target].append(e.source)
+
+    # Order within columns: barycentre sweeps (initiatives keep their published order).
+    def rank() -> dict[str, float]:
+        return {i: (n + 0.5) / len(col) for col in columns for n, i in enumerate(col)}
+
+    movable = [c for c in range(count) if not (shift and c == 0)]
+    for sweep in range(8):
+        order = movable if sweep % 2 == 0 else list(reversed(movable))
+        for c in order:
+            pos = rank()
+            current = {i: n for n, i in enumerate(columns[c])}
+
+            def key(iri: str, pos=pos, current=current) -> tuple:
+                near = [pos[n] for n in neighbours[iri]]
+                bary = sum(near) / len(near) if near else pos[iri]
+                return (round(bary, 6), current[iri])
+
+            columns[c].sort(key=key)
+
+    # Vertical positions: the fullest column stacked, the others pulled to their neighbours.
+    y: dict[str, float] = {}
+    anchor = max(range(count), key=lambda c: (len(columns[c]), -c))
+    for n, iri in enumerate(columns[anchor]):
+        y[iri] = n * SEP
+    for c in range(count):
+        if c != anchor:
+            for n, iri in enumerate(columns[c]):
+                y[iri] = n * SEP
+    others_cols = sorted((c for c in range(count) if c != anchor), key=lambda c: abs(c - anchor))
+    for _ in range(4):
+        for c in others_cols:
+            desired, weights = [], []
+            for iri in columns[c]:
+                near = [y[n] for n in neighbours[iri]]
+                desired.append(sum(near) / len(near) if near else y[iri])
+                weights.append(1.0 if near else 0.05)
+            for iri, value in zip(columns[c], _spaced(desired, weights, SEP), strict=True):
+                y[iri] = value
+    top = min(y.values())
+
+    widths = {iri: text_width(labels[iri]) * (1.12 if iri == around else 1) + 20 for iri in nodes}
+    x = 0.0
+    boxes: dict[str, Box] = {}
+    for c in range(count):
+        if not columns[c]:
+            continue
+        right = x + max(widths[i] for i in columns[c])
+        for iri in columns[c]:
+            boxes[iri] = Box(x, y[iri] - top, widths[iri], c, labels[iri], right)
+        x = right + COLUMN_GAP
+    return boxes
+
+
+def _spaced(desired: list[float], weights: list[float], sep: float) -> list[float]:
+    """Positions in the given order, each at least `sep` after the previous, as close to
+    `desired` as possible (weighted least squares): isotonic regression by pool-adjacent-
+    violators on desired[i] - i*sep."""
+    blocks: list[list[float]] = []  # [weighted mean, weight, count]
+    for i, (d, w) in enumerate(zip(desired, weights, strict=True)):
+        blocks.append([d - i * sep, w, 1])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            m2, w2, n2 = blocks.pop()
+            m1, w1, n1 = blocks.pop()
+            blocks.append([(m1 * w1 + m2 * w2) / (w1 + w2), w1 + w2, n1 + n2])
+    values = []
+    for mean, _w, n in blocks:
+        values.extend([mean] * n)
+    return [round(v + i * sep, 3) for i, v in enumerate(values)]
+
+
+def _draw(
+    pub,
+    lang,
+    public,
+    base,
+    nodes,
+    edges,
+    boxes,
+    title,
+    desc,
+    around,
+    node_label,
+    kind_label,
+    labels,
+) -> str:
+    text = TEXT[lang]
+    ident = "sg-network"
+
+    # Legend first, to know how much room it takes.
+    legend_items = []
+    for kind in KIND_ORDER:
+        if kind in nodes.values():
+            legend_items.append((_node_swatch(kind), text["kinds"][kind]))
+    present = []
+    for e in edges:
+        if e.kind not in present:
+            present.append(e.kind)
+    order = list(RELATION_KINDS) + ["other", "involves"]
+    for kind in order:
+        if kind in present:
+            legend_items.append((_edge_swatch(kind, ident), _kind_name(pub, kind, lang, labels)))
+    if any(e.realisation == "planned" for e in edges):
+        legend_items.append((_dash_swatch(), f"{text['realised']}, {text['dashed']}"))
+
+    width_graph = max(b.x + b.w for b in boxes.values())
+    height_graph = max(b.y for b in boxes.values()) + NODE_H
+    width = max(width_graph + 2 * PAD, 720.0)
+    scratch = ET.Element("g")
+    legend_h = _svg.legend_swatch_row(scratch, PAD, 0, legend_items, width - 2 * PAD)
+    head = 34 + 12 + legend_h + 16
+    height = head + height_graph + 2 * PAD
+
+    root = _svg.svg_root(round(width), round(height), ident, title, desc)
+    defs = el(root, "defs")
+    for kind in order:
+        colour = EDGE_STYLE[kind][0]
+        marker = el(
+            defs,
+            "marker",
+            id=f"{ident}-arrow-{kind}",
+            viewBox="0 0 10 10",
+            refX=9,
+            refY=5,
+            markerWidth=6 if kind != "involves" else 7,
+            markerHeight=6 if kind != "involves" else 7,
+            markerUnits="strokeWidth" if kind != "involves" else "userSpaceOnUse",
+            orient="auto",
+        )
+        el(marker, "path", d="M0,0 L10,5 L0,10 z", fill=colour)
+    el(root, "text", title, x=PAD, y=34, font_size=20, font_weight="bold")
+    legend = el(root, "g", class_="legend")
+    _svg.legend_swatch_row(legend, PAD, 34 + 28, legend_items, width - 2 * PAD)
+
+    ox, oy = PAD, head + PAD
+    # Ports: each edge end gets its own point on the node's side, ordered by the other end's y.
+    ends: dict[tuple[str, str], list[tuple[float, int, str]]] = {}
+    for n, e in enumerate(edges):
+        s, t = boxes[e.source], boxes[e.target]
+        if t.column > s.column:
+            sides = ("right", "left")
+        elif t.column < s.column:
+            sides = ("left", "right")
+        else:
+            sides = ("right", "right")
+        ends.setdefault((e.source, sides[0]), []).append((t.y, n, "s"))
+        ends.setdefault((e.target, sides[1]), []).append((s.y, n, "t"))
+    port: dict[tuple[int, str], tuple[float, float]] = {}
+    for (iri, side), items in ends.items():
+        b = boxes[iri]
+        items.sort()
+        span = min(NODE_H - 8, 4 * (len(items) - 1))
+        for k, (_oy, n, end) in enumerate(items):
+            offset = 0 if len(items) == 1 else -span / 2 + span * k / (len(items) - 1)
+            px = ox + (b.x + b.w if side == "right" else b.x)
+            port[(n, end)] = (px, oy + b.y + offset)
+
+    edge_layer = el(root, "g", class_="edges", fill="none")
+    involves = [n for n, e in enumerate(edges) if e.kind == "involves"]
+    stated = [n for n, e in enumerate(edges) if e.kind != "involves"]
+    for n in involves + stated:  # the stated relations drawn on top
+        e = edges[n]
+        s, t = boxes[e.source], boxes[e.target]
+        (x1, y1), (x2, y2) = port[(n, "s")], port[(n, "t")]
+        # Out of a column (and into one from the right) along a straight stub to the column's
+        # right edge, so no edge crosses the boxes of its own column.
+        if t.column > s.column:
+            xs = ox + s.right
+            dx = max(50.0, (x2 - xs) * 0.45)
+            d = f"M{fmt(x1)},{fmt(y1)} H{fmt(xs)} C{fmt(xs + dx)},{fmt(y1)} "
+            d += f"{fmt(x2 - dx)},{fmt(y2)} {fmt(x2)},{fmt(y2)}"
+        elif t.column < s.column:
+            xt = ox + t.right
+            dx = max(50.0, (x1 - xt) * 0.45)
+            d = f"M{fmt(x1)},{fmt(y1)} C{fmt(x1 - dx)},{fmt(y1)} {fmt(xt + dx)},{fmt(y2)} "
+            d += f"{fmt(xt)},{fmt(y2)} H{fmt(x2)}"
+        else:
+            xs = ox + s.right
+            dx = 40 + 0.25 * abs(y2 - y1)
+            d = f"M{fmt(x1)},{fmt(y1)} H{fmt(xs)} C{fmt(xs + dx)},{fmt(y1)} "
+            d += f"{fmt(xs + dx)},{fmt(y2)} {fmt(xs)},{fmt(y2)} H{fmt(x2)}"
+        colour, stroke = EDGE_STYLE[e.kind]
+        group = el(
+            edge_layer,
+            "g",
+            class_="edge",
+            data_kind=e.kind,
+            data_property=e.prop,
+            data_source=e.source,
+            data_target=e.target,
+            data_realisation=e.realisation or None,
+            data_iri=e.iri,
+        )
+        how = labels(e.prop, lang) if e.kind != "replaces" else text["relations"]["replaces"]
+        if e.kind not in RELATION_KINDS and e.kind != "involves":
+            how = _local(e.prop)
+        tip = f"{node_label(e.source)} — {how} → {node_label(e.target)}"
+        if e.realisation:
+            tip += f" ({text.get(e.realisation, e.realisation)})"
+        el(group, "title", tip)
+        el(
+            group,
+            "path",
+            d=d,
+            stroke=colour,
+            stroke_width=stroke,
+            stroke_dasharray=DASH.get(e.realisation),
+            stroke_opacity=0.75 if e.kind == "involves" else 0.95,
+            marker_end=f"url(#{ident}-arrow-{e.kind})",
+        )
+
+    node_layer = el(root, "g", class_="nodes")
+    for iri in sorted(boxes, key=lambda i: (boxes[i].column, boxes[i].y, i)):
+        b = boxes[iri]
+        kind = nodes[iri]
+        group = el(node_layer, "g", class_="node", data_iri=iri, data_kind=kind)
+        anchor = _svg.link(group, iri, base, public)
+        el(anchor, "title", f"{node_label(iri)} ({kind_label(iri)})")
+        _shape(anchor, kind, ox + b.x, oy + b.y - NODE_H / 2, b.w, NODE_H, iri == around)
+        el(
+            anchor,
+            "text",
+            b.label,
+            x=ox + b.x + 10,
+            y=oy + b.y + 4,
+            font_weight="bold" if iri == around else None,
+        )
+    return _svg.to_string(root)
+
+
+def _kind_name(pub, kind: str, lang: str, labels) -> str:
+    text = TEXT[lang]["relations"]
+    if kind in text:
+        return text[kind]
+    if kind == "other":
+        return "…"
+    return labels(_svg.vocabulary(pub) + kind, lang)
+
+
+def _shape(parent, kind: str, x: float, y: float, w: float, h: float, centre: bool) -> None:
+    fill, stroke, radius, dash = NODE_STYLE[kind]
+    width = 3 if centre else 1.4
+    if kind == "standard":
+        c = 6
+        points = [
+            (x + c, y),
+            (x + w - c, y),
+            (x + w, y + h / 2),
+            (x + w - c, y + h),
+            (x + c, y + h),
+            (x, y + h / 2),
+        ]
+        el(
+            parent,
+            "polygon",
+            points=" ".join(f"{fmt(px)},{fmt(py)}" for px, py in points),
+            fill=fill,
+            stroke=stroke,
+            stroke_width=width,
+        )
+    else:
+        el(
+            parent,
+            "rect",
+            x=x,
+            y=y,
+            width=w,
+            height=h,
+            rx=radius,
+            fill=fill,
+            stroke=stroke,
+            stroke_width=width,
+            stroke_dasharray=dash,
+        )
+
+
+def _node_swatch(kind: str):
+    def draw(group, x, y):
+        _shape(group, kind, x, y - 8, 26, 16, False)
+
+    return draw
+
+
+def _edge_swatch(kind: str, ident: str):
+    colour, stroke = EDGE_STYLE[kind]
+
+    def draw(group, x, y):
+        el(
+            group,
+            "path",
+            d=f"M{fmt(x)},{fmt(y - 4)} L{fmt(x + 24)},{fmt(y - 4)}",
+            stroke=colour,
+            stroke_width=stroke,
+            fill="none",
+            marker_end=f"url(#{ident}-arrow-{kind})",
+        )
+
+    return draw
+
+
+def _dash_swatch():
+    def draw(group, x, y):
+        el(
+            group,
+            "path",
+            d=f"M{fmt(x)},{fmt(y - 8)} L{fmt(x + 26)},{fmt(y - 8)}",
+            stroke=_svg.MUTED,
+            stroke_width=2,
+            fill="none",
+        )
+        el(
+            group,
+            "path",
+            d=f"M{fmt(x)},{fmt(y)} L{fmt(x + 26)},{fmt(y)}",
+            stroke=_svg.MUTED,
+            stroke_width=2,
+            fill="none",
+            stroke_dasharray=DASH["planned"],
+        )
+
+    return draw
+
+
+def _empty(pub, lang, public, iri, label, title, desc) -> str:
+    text = TEXT[lang]
+    message = text["none"].format(label=label)
+    w = max(480.0, text_width(message, 14) + 2 * PAD, text_width(title, 20) + 2 * PAD)
+    root = _svg.svg_root(round(w), 120, "sg-network", title, desc)
+    el(root, "text", title, x=PAD, y=34, font_size=20, font_weight="bold")
+    if iri:
+        group = el(root, "g", class_="node", data_iri=iri, data_kind="other")
+        anchor = _svg.link(group, iri, pub.base, public)
+        el(anchor, "title", label)
+        el(anchor, "text", message, x=PAD, y=80, font_size=14)
+    return _svg.to_string(root)
