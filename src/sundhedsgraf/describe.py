@@ -45,6 +45,18 @@ def known(store: ox.Store, node: ox.NamedNode) -> bool:
 def describe(store: ox.Store, node: ox.NamedNode, page: int, page_size: int) -> Description:
     """The bounded description of `node` with page `page` (1-based) of its inbound links."""
     triples = dict.fromkeys(outgoing(store, node))
+    chosen, total, pages = inbound_page(store, node, page, page_size)
+    triples.update(dict.fromkeys(chosen))
+    linked = {t.object for t in triples if isinstance(t.object, ox.NamedNode)}
+    linked |= {t.subject for t in chosen}
+    for other in sorted(linked - {node}, key=str):
+        triples.update(dict.fromkeys(labels(store, other)))
+    return Description(list(triples), total, page, pages)
+
+
+def inbound_page(store: ox.Store, node, page: int, page_size: int) -> tuple[list, int, int]:
+    """(page `page` of the triples pointing at `node`, how many there are, how many pages),
+    in a stable order: by predicate, then subject."""
     inbound = sorted(
         {
             ox.Triple(q.subject, q.predicate, q.object)
@@ -53,13 +65,7 @@ def describe(store: ox.Store, node: ox.NamedNode, page: int, page_size: int) -> 
         key=lambda t: (t.predicate.value, str(t.subject)),
     )
     pages = max(1, -(-len(inbound) // page_size))
-    chosen = inbound[(page - 1) * page_size : page * page_size]
-    triples.update(dict.fromkeys(chosen))
-    linked = {t.object for t in triples if isinstance(t.object, ox.NamedNode)}
-    linked |= {t.subject for t in chosen}
-    for other in sorted(linked - {node}, key=str):
-        triples.update(dict.fromkeys(labels(store, other)))
-    return Description(list(triples), len(inbound), page, pages)
+    return inbound[(page - 1) * page_size : page * page_size], len(inbound), pages
 
 
 def outgoing(store: ox.Store, node) -> list[ox.Triple]:

@@ -43,10 +43,11 @@ def sg_super_properties(triples, sg: str) -> dict[URIRef, set[URIRef]]:
     for p, relation, q in triples:
         if relation == RDFS.subPropertyOf and str(p).startswith(sg) and str(q).startswith(sg):
             direct[p].add(q)
-    return {prop: _reachable(prop, direct) for prop in direct}
+    return {prop: reachable(prop, direct) for prop in direct}
 
 
-def _reachable(start: URIRef, edges: dict) -> set[URIRef]:
+def reachable(start, edges: dict) -> set:
+    """Everything `start` leads to along `edges` (node -> successors), itself excluded."""
     found, todo = set(), [start]
     while todo:
         for nxt in edges.get(todo.pop(), ()):

@@ -62,8 +62,8 @@ ISO_3166_2_DK = Target(
 OID = Target(
     "oid",
     None,
-    "OID-repositoriet (objektidentifikatorer)",
-    "OID repository (object identifiers)",
+    "Objektidentifikatorer (OID'er, urn:oid:)",
+    "Object identifiers (OIDs, urn:oid:)",
     uri_space="urn:oid:",
 )
 MEDCOM_FHIR = Target(

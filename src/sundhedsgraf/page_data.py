@@ -15,6 +15,8 @@ from urllib.parse import quote, urlencode
 import pyoxigraph as ox
 
 from . import i18n
+from .describe import inbound_page
+from .entailment import reachable
 from .namespaces import PREFIXES, prefixes, shorten
 from .publication import Publication
 
@@ -118,14 +120,7 @@ class Index:
     # ---- hierarchies ----
 
     def ancestors(self, start: str, edges: dict) -> set[str]:
-        found, todo = set(), [start]
-        while todo:
-            for nxt in edges.get(todo.pop(), ()):
-                if nxt not in found:
-                    found.add(nxt)
-                    todo.append(nxt)
-        found.discard(start)
-        return found
+        return reachable(start, edges)
 
     def subclasses(self, cls: str) -> set[str]:
         """`cls` and every class below it."""
@@ -304,15 +299,7 @@ def resource_view(
         if found:
             prose.append({"key": key, "text": found[0], "lang": found[1]})
     types = sorted(idx.types.get(iri, ()))
-    inbound_all = sorted(
-        {
-            ox.Triple(q.subject, q.predicate, q.object)
-            for q in store.quads_for_pattern(None, None, node)
-        },
-        key=lambda t: (t.predicate.value, str(t.subject)),
-    )
-    pages = max(1, -(-len(inbound_all) // page_size))
-    chosen = inbound_all[(page - 1) * page_size : page * page_size]
+    chosen, total, pages = inbound_page(store, node, page, page_size)
     inbound: dict = {}
     for t in chosen:
         inbound.setdefault(t.subject, []).append(t.predicate.value)
@@ -337,7 +324,7 @@ def resource_view(
         "prose": prose,
         "properties": properties,
         "inbound": inbound_rows,
-        "inbound_total": len(inbound_all),
+        "inbound_total": total,
         "page": page,
         "pages": pages,
         "milestones": milestones_of(pub, idx, iri, lang),
