@@ -38,6 +38,7 @@ from .responses import (
 )
 from .results import RESULT_MEDIA_TYPES
 from .settings import Settings
+from .sparql_protocol import Request_, evaluate
 
 log = logging.getLogger(__name__)
 
@@ -365,8 +366,6 @@ def examples(pub: Publication, settings: Settings) -> list[dict]:
 
 
 async def query_page(request: Request, pub: Publication, settings: Settings, pool) -> Response:
-    from .sparql_protocol import Request_, evaluate  # the endpoint's own path: guard and workers
-
     page = Page(request, pub, settings)
     queries = request.query_params.getlist("query")
     if len(queries) > 1:
@@ -379,10 +378,8 @@ async def query_page(request: Request, pub: Publication, settings: Settings, poo
         asked = Request_(query, None, None, None)
         types = (RESULT_MEDIA_TYPES["json"], "application/n-triples")
         started = time.monotonic()
-        try:
-            answer = await evaluate(asked, types, settings, pub, pool)
-            if isinstance(answer, tuple):  # (Answer, whether it called SERVICE)
-                answer = answer[0]
+        try:  # the endpoint's own path: the guard, the workers and their limits
+            answer, _ = await evaluate(asked, types, settings, pub, pool)
             status, body, media_type = answer.status, answer.body, answer.media_type
         except HTTPProblem as problem:
             status, body, media_type = problem.status, problem.message.encode(), "text/plain"
