@@ -87,7 +87,7 @@ def test_console_script_builds_identically_whatever_the_hash_seed(project, tmp_p
 
 def test_turtle_is_sorted_and_prefixed(built):
     text = (built / "dist" / "sundhedsgraf.ttl").read_text()
-    assert text.startswith("@prefix dcat: <http://www.w3.org/ns/dcat#> .\n")
+    assert text.startswith("@prefix adms: <http://www.w3.org/ns/adms#> .\n")
     subjects = [line.split()[0] for line in text.splitlines() if re.match(r"[<a-z]", line)]
     subjects = [s for s in subjects if s != "@prefix"]
     assert "ini:1.1" in subjects and "ini:1.2" in subjects

@@ -144,7 +144,7 @@ def test_format_style(project, cli):
     text = (project / "data" / "focus-area-1.ttl").read_text()
     assert text.startswith(
         "# Focus area 1 of the tiny fixture: two initiatives, two systems, one stated relation.\n"
-        "# This header must survive `sundhedsgraf format`.\n\n@prefix dcat: "
+        "# This header must survive `sundhedsgraf format`.\n\n@prefix adms: "
     )
     assert "@prefix void:" not in text  # only the canonical prefixes
     assert "Initiative 1.1 (a section comment" not in text

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDFS
 
-from .namespaces import EXTRA_PREFIXES, sg
+from .namespaces import EXTRA_PREFIXES, PREFIXES, sg
 
 VOID = Namespace(EXTRA_PREFIXES["void"])
-ADMS = Namespace(EXTRA_PREFIXES["adms"])
+ADMS = Namespace(PREFIXES["adms"])
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ BASE_ENV = "SUNDHEDSGRAF_BASE_IRI"
 
 # The canonical prefix map, in the order of docs/prefixes.ttl (a test keeps the two equal).
 PREFIXES = {
+    "adms": "http://www.w3.org/ns/adms#",
     "dcat": "http://www.w3.org/ns/dcat#",
     "dcterms": "http://purl.org/dc/terms/",
     "foaf": "http://xmlns.com/foaf/0.1/",
@@ -43,7 +44,6 @@ PREFIXES = {
 # Vocabularies the ontology, shapes and dataset description use besides the canonical ones;
 # only the published files (dist/) declare them, never the curated data.
 EXTRA_PREFIXES = {
-    "adms": "http://www.w3.org/ns/adms#",
     "sh": "http://www.w3.org/ns/shacl#",
     "sgsh": DEFAULT_BASE + "shapes#",
     "spdx": "http://spdx.org/rdf/terms#",
