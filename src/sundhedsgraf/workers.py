@@ -8,9 +8,9 @@ bounded: beyond `workers + max_queue` queries in flight the pool says Busy at on
 
 import asyncio
 import multiprocessing
+import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from . import results
 from .federation import Call, CallFailed, Relay, rewrite
 
 STACK_BYTES = 1 << 30  # virtual; pages are only touched by really deep queries
+INLINE_BODY = 1 << 18  # answers up to this size are read on the event loop
 GRAPH_FORMATS = {
     "text/turtle": ox.RdfFormat.TURTLE,
     "application/n-triples": ox.RdfFormat.N_TRIPLES,
@@ -181,7 +182,10 @@ def serve_jobs(conn) -> None:
             stores = {job.dist: load_store(job.dist)}
         if job.services and relay is None:
             relay = Relay()
-        conn.send(evaluate(stores[job.dist], job, relay))
+        answer = evaluate(stores[job.dist], job, relay)
+        # the head first, so the server can take a big body off its event loop
+        conn.send((answer.status, answer.media_type, len(answer.body)))
+        conn.send_bytes(answer.body)
 
 
 class Worker:
@@ -191,15 +195,39 @@ class Worker:
         self.process.start()
         child.close()
 
-    def ask(self, job: Job, timeout: float):
-        """The Answer, TimedOut, or None if the process died (a crash)."""
+    async def ask(self, job: Job, timeout: float) -> Answer | None:
+        """The Answer, TimedOut, or None if the process died (a crash).
+
+        The pipe is watched by the event loop itself: no thread hand-off per query, and the
+        worker is free again as soon as its answer is read.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         try:
             self.conn.send(job)
-            if not self.conn.poll(timeout):
-                raise TimedOut
-            return self.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
+            status, media_type, size = await self._when_readable(self.conn.recv, deadline)
+            if size > INLINE_BODY:  # reading it would hold up every other client
+                body = await loop.run_in_executor(None, self.conn.recv_bytes)
+            else:
+                body = await self._when_readable(self.conn.recv_bytes, deadline)
+        except (EOFError, OSError):
             return None
+        return Answer(status, media_type, body)
+
+    async def _when_readable(self, read, deadline: float):
+        """`read()` once the pipe has data; TimedOut if none comes before `deadline`."""
+        loop = asyncio.get_running_loop()
+        ready = loop.create_future()
+        fd = self.conn.fileno()
+        loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+        try:
+            await asyncio.wait_for(ready, max(0.0, deadline - loop.time()))
+        except TimeoutError:
+            raise TimedOut from None
+        finally:
+            loop.remove_reader(fd)
+            os.set_blocking(fd, True)  # uvloop made it non-blocking; a message may be in flight
+        return read()
 
     def stop(self) -> None:
         self.process.kill()
@@ -213,7 +241,6 @@ class QueryPool:
     def __init__(self, workers: int, max_queue: int, time_limit: float):
         self.context = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self.time_limit, self.capacity = time_limit, workers + max_queue
-        self.threads = ThreadPoolExecutor(workers, thread_name_prefix="query")
         self.idle: asyncio.Queue[Worker] | None = None
         self.size, self.in_flight = workers, 0
 
@@ -236,14 +263,13 @@ class QueryPool:
             self.in_flight -= 1
 
     async def _run(self, job: Job) -> Answer:
-        loop = asyncio.get_running_loop()
         try:
             worker = await asyncio.wait_for(self.idle.get(), self.time_limit)
         except TimeoutError:
             raise Busy from None
         answer = None
         try:
-            answer = await loop.run_in_executor(self.threads, worker.ask, job, self.time_limit)
+            answer = await worker.ask(job, self.time_limit)
         finally:
             if isinstance(answer, Answer):
                 self.idle.put_nowait(worker)
@@ -266,4 +292,3 @@ class QueryPool:
     async def close(self) -> None:
         while self.idle is not None and not self.idle.empty():
             self.idle.get_nowait().stop()
-        self.threads.shutdown(wait=False, cancel_futures=True)
