@@ -16,7 +16,7 @@ from rdflib.term import Node
 
 from .errors import SundhedsgrafError
 from .namespaces import show
-from .validation import Finding, Report, _finding
+from .validation import Finding, Report, finding_of
 
 SHAPES_DIR = Path(__file__).parent / "dcat-ap-3.0.1"
 # The full check; shapes_recommended.ttl (recommended properties, warnings only) is not enforced.
@@ -49,7 +49,7 @@ def validate(description: Graph, prefix_map: dict[str, str], recommended: bool =
         raise SundhedsgrafError(f"the DCAT-AP shapes are not usable: {text}")
     findings = [
         with_value(
-            _finding(results, result, prefix_map), results.value(result, SH.value), prefix_map
+            finding_of(results, result, prefix_map), results.value(result, SH.value), prefix_map
         )
         for result in top_level_results(results)
         if not known_defect(results, result, description)
@@ -112,6 +112,3 @@ def render(report: Report, prefix_map: dict[str, str]) -> str:
         f.focus: ["the dataset description, src/sundhedsgraf/dataset.py"] for f in report.findings
     }
     return report.render(prefix_map, origin)
-
-
-__all__ = ["Finding", "Report", "check", "render", "shapes", "validate"]

@@ -54,13 +54,13 @@ def validate(graph: Graph, shapes: Graph, prefix_map: dict[str, str]) -> Report:
     if not isinstance(results, Graph):  # pySHACL could not use the shapes themselves
         raise SundhedsgrafError(f"the shapes are not usable: {text}")
     findings = [
-        _finding(results, r, prefix_map) for r in results.subjects(RDF.type, SH.ValidationResult)
+        finding_of(results, r, prefix_map) for r in results.subjects(RDF.type, SH.ValidationResult)
     ]
     # Decided from the results: pySHACL's own flag depends on the severity of the outer shape.
     return Report(not any(f.severity == "Violation" for f in findings), findings)
 
 
-def _finding(results: Graph, result: Node, prefix_map: dict[str, str]) -> Finding:
+def finding_of(results: Graph, result: Node, prefix_map: dict[str, str]) -> Finding:
     # Shapes may say it in several languages: one is enough, English if there is one.
     messages = list(results.objects(result, SH.resultMessage))
     english = [m for m in messages if getattr(m, "language", None) == "en"]
