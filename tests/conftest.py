@@ -58,17 +58,26 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {"->": str(dist.readlink()).encode(), **files}
 
 
-@pytest.fixture(scope="session")
-def real_root(tmp_path_factory) -> Path:
-    """A copy of the real ontology, data and shapes, built once per session."""
-    root = tmp_path_factory.mktemp("repo")
+def copy_project(root: Path) -> Path:
+    """The real ontology, data and shapes copied into `root`."""
     for folder in ("ontology", "data", "shapes"):
         shutil.copytree(REPO / folder, root / folder)
+    return root
+
+
+def build_root(root: Path, *options: str) -> Path:
+    """`sundhedsgraf build` of `root` at the fixed time EPOCH; fails the test if it fails."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
         patch.delenv("SUNDHEDSGRAF_BASE_IRI", raising=False)
-        assert main(["build", "--root", str(root)]) == 0
+        assert main(["build", "--root", str(root), *options]) == 0
     return root
+
+
+@pytest.fixture(scope="session")
+def real_root(tmp_path_factory) -> Path:
+    """A copy of the real ontology, data and shapes, built once per session."""
+    return build_root(copy_project(tmp_path_factory.mktemp("repo")))
 
 
 def free_port() -> int:
@@ -134,3 +143,25 @@ def start_server(real_root):
     yield start
     for running in started:
         running.stop()
+
+
+# --- helpers the HTTP tests share ---
+
+
+def media_type(response: httpx.Response) -> str:
+    return response.headers["content-type"].partition(";")[0].strip()
+
+
+def assert_problem(response: httpx.Response, status: int, *message: str) -> None:
+    """A client error with a plain-text message holding each of `message`."""
+    assert response.status_code == status, (response.status_code, response.text)
+    assert media_type(response) == "text/plain"
+    for part in message:
+        assert part in response.text, response.text
+
+
+def wait_until(condition, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not come true"
+        time.sleep(0.05)

@@ -11,7 +11,6 @@ import http.client
 import json
 import math
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
 import pytest
-from conftest import EPOCH, REPO, free_port
+from conftest import EPOCH, build_root, copy_project, free_port, media_type
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
@@ -118,10 +117,6 @@ def assert_same_triples(actual: set, expected: set, what: str) -> None:
             graph.add(tuple(to_rdflib(term) for term in t))
         graphs.append(graph)
     assert isomorphic(*graphs), f"{what}: not the same graph"
-
-
-def media_type(response) -> str:
-    return response.headers["content-type"].partition(";")[0].strip()
 
 
 def parse(response) -> set:
@@ -252,14 +247,7 @@ def base(real_root) -> str:
 @pytest.fixture(scope="module")
 def other_root(tmp_path_factory) -> Path:
     """The real data built under another base IRI."""
-    root = tmp_path_factory.mktemp("other-base")
-    for folder in ("ontology", "data", "shapes"):
-        shutil.copytree(REPO / folder, root / folder)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        patch.delenv("SUNDHEDSGRAF_BASE_IRI", raising=False)
-        assert build(root, "--base-iri", OTHER_BASE) == 0
-    return root
+    return build_root(copy_project(tmp_path_factory.mktemp("other-base")), "--base-iri", OTHER_BASE)
 
 
 # ---- dereferencing ------------------------------------------------------------------------

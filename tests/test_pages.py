@@ -6,15 +6,12 @@ except the strings the data is documented to hold (FMK's names, in data/systems.
 """
 
 import re
-import shutil
 from collections import deque
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-from conftest import REPO
-
-from sundhedsgraf.cli import main
+from conftest import build_root, copy_project
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 HTML = {"Accept": BROWSER_ACCEPT}
@@ -145,18 +142,12 @@ HOSTILE = "<script>alert(1)</script>"
 @pytest.fixture(scope="module")
 def hostile_root(tmp_path_factory):
     """The real project with FMK's Danish label replaced by a script tag, built."""
-    root = tmp_path_factory.mktemp("hostile")
-    for folder in ("ontology", "data", "shapes"):
-        shutil.copytree(REPO / folder, root / folder)
+    root = copy_project(tmp_path_factory.mktemp("hostile"))
     systems = root / "data" / "systems.ttl"
     text = systems.read_text(encoding="utf-8")
     assert '"Fælles Medicinkort"@da' in text
     systems.write_text(text.replace('"Fælles Medicinkort"@da', f'"{HOSTILE}"@da'), "utf-8")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOURCE_DATE_EPOCH", "1735689600")
-        patch.delenv("SUNDHEDSGRAF_BASE_IRI", raising=False)
-        assert main(["build", "--root", str(root)]) == 0, "the hostile label passes the shapes"
-    return root
+    return build_root(root)  # the hostile label passes the shapes
 
 
 def test_data_is_escaped_everywhere(start_server, hostile_root):

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+from conftest import assert_problem, media_type, wait_until
 
 from sundhedsgraf import dist
 
@@ -133,10 +134,6 @@ def triples_of(quads) -> set[ox.Triple]:
 # --- talking to the endpoint ---
 
 
-def media_type(response: httpx.Response) -> str:
-    return response.headers["content-type"].partition(";")[0].strip()
-
-
 def varies_on_accept(response: httpx.Response) -> bool:
     vary = response.headers.get("vary", "")
     return "accept" in {v.strip().lower() for v in vary.split(",")}
@@ -168,21 +165,6 @@ def parsed_graph(response: httpx.Response) -> set[ox.Triple]:
 
 def csv_rows(body: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
-
-
-def assert_problem(response: httpx.Response, status: int, *message: str) -> None:
-    """A client error with a plain-text message holding each of `message`."""
-    assert response.status_code == status, (response.status_code, response.text)
-    assert media_type(response) == "text/plain"
-    for part in message:
-        assert part in response.text, response.text
-
-
-def wait_until(condition, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not come true"
-        time.sleep(0.05)
 
 
 def all_idle(server) -> bool:

@@ -11,6 +11,7 @@ import time
 
 import httpx
 import pytest
+from conftest import assert_problem, media_type, wait_until
 
 LONG_QUERY_LIMIT = "the query ran longer than the time limit"
 _nonces = itertools.count()
@@ -141,26 +142,12 @@ def fresh(query: str) -> str:
     return f"{query}\n# request {next(_nonces)} {time.monotonic_ns()}\n"
 
 
-def media_type(response: httpx.Response) -> str:
-    return response.headers["content-type"].partition(";")[0].strip()
-
-
 def post(client: httpx.Client, query: str, **params) -> httpx.Response:
     return client.post("/sparql", data={"query": query, **params})
 
 
 def assert_refused(response: httpx.Response, *message: str, status: int = 400) -> None:
-    assert response.status_code == status, (response.status_code, response.text)
-    assert media_type(response) == "text/plain"
-    for part in message:
-        assert part in response.text, response.text
-
-
-def wait_until(condition, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not come true"
-        time.sleep(0.05)
+    assert_problem(response, status, *message)
 
 
 def assert_healthy(server) -> None:
