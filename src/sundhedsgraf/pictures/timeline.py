@@ -85,6 +85,20 @@ class Milestone:
     published: str
 
 
+@dataclass(frozen=True)
+class Spot:
+    """Where a milestone is drawn: marker at `xm`, band `xs`–`xe`, label at `tx` (anchored
+    `anchor`), in pixels from the start of the time axis."""
+
+    m: Milestone
+    label: str
+    xm: float
+    xs: float
+    xe: float
+    tx: float
+    anchor: str
+
+
 def _local(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
@@ -204,7 +218,7 @@ def timeline(pub, lang: str, public: str, focus_area: str | None = None) -> str:
     x0 = PAD + label_w  # where the time axis starts
 
     # Lanes: each milestone occupies its band plus its label; first fit, in time order.
-    placed = []  # (fa, initiative, lanes: list of [(m, label, xm, xs, xe, text_x, anchor)])
+    placed = []  # (fa, initiative, lanes: list of [Spot])
     for fa in fa_order:
         for ini in sorted(
             groups[fa], key=lambda i: (i is None, _number_key(initiatives.get(i, ("",))[0]))
@@ -225,13 +239,14 @@ def timeline(pub, lang: str, public: str, focus_area: str | None = None) -> str:
                 else:
                     left = min(xs, xm - MARKER_R)
                     tx, anchor, lo, hi = left - 6, "end", left - 8 - w, right
+                spot = Spot(m, label, xm, xs, xe, tx, anchor)
                 for n, end in enumerate(ends):
                     if end + 10 <= lo:
-                        lanes[n].append((m, label, xm, xs, xe, tx, anchor))
+                        lanes[n].append(spot)
                         ends[n] = hi
                         break
                 else:
-                    lanes.append([(m, label, xm, xs, xe, tx, anchor)])
+                    lanes.append([spot])
                     ends.append(hi)
             placed.append((fa, ini, lanes))
 
@@ -242,6 +257,18 @@ def timeline(pub, lang: str, public: str, focus_area: str | None = None) -> str:
     for s in STATUS_ORDER:
         status_names.setdefault(s, FALLBACK_STATUS[lang][s])
     count_text = ", ".join(f"{status_names[s]} {counts[s]}" for s in STATUS_ORDER)
+
+    def tooltip(m: Milestone) -> str:
+        """Name, status, the date as published and what the milestone belongs to."""
+        when = m.start.isoformat()
+        when += "" if m.start == m.end else f" – {m.end.isoformat()}"
+        parts = [labels(m.iri, lang), status_names.get(m.status, m.status)]
+        parts.append(f"{text['published']} “{m.published}” ({when})" if m.published else when)
+        if m.of:
+            of = initiative_label(m.of) if m.of == m.initiative else labels(m.of, lang)
+            parts.append(f"{text['of']} {of}")
+        return " — ".join(parts)
+
     n_ini = len({m.initiative for m in milestones if m.initiative})
     fa_label = labels(focus_area, lang) if focus_area else ""
     if focus_area:
@@ -257,10 +284,10 @@ def timeline(pub, lang: str, public: str, focus_area: str | None = None) -> str:
     legend_items.append((_band_swatch(), text["band"]))
     legend_items.append((_strategy_swatch(), text["strategy"]))
     label_ends = [
-        x0 + max(tx + (text_width(label) if anchor == "start" else 0), xe)
+        x0 + max(spot.tx + (text_width(spot.label) if spot.anchor == "start" else 0), spot.xe)
         for _fa, _ini, lanes in placed
         for lane in lanes
-        for _m, label, _xm, _xs, xe, tx, anchor in lane
+        for spot in lane
     ]
     width = max([x0 + axis_w] + label_ends) + PAD
     scratch = el(None, "g")
@@ -352,49 +379,17 @@ def timeline(pub, lang: str, public: str, focus_area: str | None = None) -> str:
         el(label_anchor, "text", row_labels[ini], x=PAD + 8, y=y + 4 + LANE_H / 2 + 4)
         for k, lane in enumerate(lanes):
             cy = y + 4 + k * LANE_H + LANE_H / 2
-            for m, label, xm, xs, xe, tx, anchor in lane:
-                _draw_milestone(
-                    group,
-                    m,
-                    label,
-                    x0,
-                    cy,
-                    xm,
-                    xs,
-                    xe,
-                    tx,
-                    anchor,
-                    pub,
-                    public,
-                    lang,
-                    labels,
-                    status_names,
-                    initiative_label,
-                )
+            for spot in lane:
+                link = _svg.link(milestone_group(group, spot.m), spot.m.iri, pub.base, public)
+                el(link, "title", tooltip(spot.m))
+                _draw_milestone(link, spot, x0, cy)
         y += row_h
     return _svg.to_string(root)
 
 
-def _draw_milestone(
-    parent,
-    m,
-    label,
-    x0,
-    cy,
-    xm,
-    xs,
-    xe,
-    tx,
-    anchor,
-    pub,
-    public,
-    lang,
-    labels,
-    status_names,
-    initiative_label,
-) -> None:
-    text = TEXT[lang]
-    g = el(
+def milestone_group(parent, m: Milestone):
+    """The group of one milestone, with what a test or a script may select it by."""
+    return el(
         parent,
         "g",
         class_="milestone",
@@ -404,36 +399,28 @@ def _draw_milestone(
         data_end=m.end.isoformat(),
         data_precision=_local(m.precision) if m.precision else None,
     )
-    link = _svg.link(g, m.iri, pub.base, public)
-    when = (
-        m.start.isoformat() if m.start == m.end else f"{m.start.isoformat()} – {m.end.isoformat()}"
-    )
-    parts = [labels(m.iri, lang), status_names.get(m.status, m.status)]
-    if m.published:
-        parts.append(f"{text['published']} “{m.published}” ({when})")
-    else:
-        parts.append(when)
-    if m.of:
-        of = initiative_label(m.of) if m.of == m.initiative else labels(m.of, lang)
-        parts.append(f"{text['of']} {of}")
-    el(link, "title", " — ".join(parts))
-    fill, stroke, dash, ink = STATUS_STYLE.get(m.status, STATUS_STYLE["planned"])
-    if xe - xs > 2 * MARKER_R:
+
+
+def _draw_milestone(link, spot: Spot, x0: float, cy: float) -> None:
+    """The band of the period the date can mean, the marker and the label of `spot`."""
+    status = spot.m.status
+    fill, stroke, dash, ink = STATUS_STYLE.get(status, STATUS_STYLE["planned"])
+    if spot.xe - spot.xs > 2 * MARKER_R:
         el(
             link,
             "rect",
-            x=x0 + xs,
+            x=x0 + spot.xs,
             y=cy - 4,
-            width=xe - xs,
+            width=spot.xe - spot.xs,
             height=8,
             rx=4,
-            fill=BAND.get(m.status, "#777777"),
+            fill=BAND.get(status, "#777777"),
             fill_opacity=0.22,
         )
     el(
         link,
         "circle",
-        cx=x0 + xm,
+        cx=x0 + spot.xm,
         cy=cy,
         r=MARKER_R,
         fill=fill,
@@ -444,13 +431,13 @@ def _draw_milestone(
     el(
         link,
         "text",
-        label,
-        x=x0 + tx,
+        spot.label,
+        x=x0 + spot.tx,
         y=cy + 4,
-        text_anchor=anchor if anchor != "start" else None,
+        text_anchor=spot.anchor if spot.anchor != "start" else None,
         fill=ink,
         font_size=11.5,
-        font_style="italic" if m.status == "revised" else None,
+        font_style="italic" if status == "revised" else None,
     )
 
 
