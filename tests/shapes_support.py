@@ -6,7 +6,7 @@ import pyshacl
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SH, XSD
 
-from sundhedsgraf.entailment import entail as build_entail
+from sundhedsgraf.build.entailment import entail as build_entail
 from sundhedsgraf.namespaces import rebase as rebase_iri
 
 ROOT = Path(__file__).resolve().parents[1]

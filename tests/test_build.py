@@ -11,10 +11,11 @@ import pytest
 from conftest import REPO, snapshot
 from rdflib import RDF, Graph, URIRef
 
-from sundhedsgraf import dumps, publish
-from sundhedsgraf.build import check
-from sundhedsgraf.dist import named_graphs
+from sundhedsgraf.build import dumps
+from sundhedsgraf.build import output as publish
+from sundhedsgraf.build.pipeline import check
 from sundhedsgraf.namespaces import DEFAULT_BASE, PREFIXES
+from sundhedsgraf.publication import open_publication
 
 SG = DEFAULT_BASE + "def#"
 ID = DEFAULT_BASE + "id/"
@@ -131,7 +132,7 @@ def test_bad_base_iri_is_refused(project, cli):
 
 
 def test_relations_are_asserted(built):
-    data = named_graphs(built)["data"]
+    data = open_publication(built).named_graph("data")
     minlaege, fmk = URIRef(ID + "system/minlaege"), URIRef(ID + "system/fmk")
     assert (minlaege, URIRef(SG + "dependsOn"), fmk) in data
     # the relation node itself stays, with its provenance
@@ -140,7 +141,7 @@ def test_relations_are_asserted(built):
 
 
 def test_sg_sub_properties_are_entailed_transitively(built):
-    data = named_graphs(built)["data"]
+    data = open_publication(built).named_graph("data")
     initiative, minlaege = URIRef(ID + "initiative/1.1"), URIRef(ID + "system/minlaege")
     fmk = URIRef(ID + "system/fmk")
     assert (initiative, URIRef(SG + "involves"), minlaege) in data  # develops ⊑ involves

@@ -14,7 +14,7 @@ from conftest import REPO
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from sundhedsgraf.formatting import canonical_text, header_comments
+from sundhedsgraf.build.formatting import canonical_text, header_comments
 from sundhedsgraf.rdfio import parse_graph
 
 SELECT = """PREFIX sg: <https://w3id.org/sundhedsgraf/def#>

@@ -6,7 +6,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from sundhedsgraf.dist import store as built_store
+from sundhedsgraf.publication import open_publication
 
 REPO = Path(__file__).resolve().parents[1]
 QUERIES = REPO / "queries"
@@ -14,7 +14,7 @@ QUERIES = REPO / "queries"
 
 @pytest.fixture(scope="session")
 def store(real_root) -> ox.Store:
-    return built_store(real_root)
+    return open_publication(real_root).store
 
 
 def ask(store: ox.Store, name: str) -> list[dict[str, str]]:

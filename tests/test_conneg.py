@@ -2,7 +2,7 @@
 
 import pytest
 
-from sundhedsgraf.conneg import NotAcceptable, choose, parse_accept
+from sundhedsgraf.web.conneg import NotAcceptable, choose, parse_accept
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"

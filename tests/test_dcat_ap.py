@@ -5,8 +5,8 @@ from conftest import REPO, snapshot
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
-from sundhedsgraf import build as build_module
-from sundhedsgraf import dcat_ap
+from sundhedsgraf.build import dcat_ap
+from sundhedsgraf.build import pipeline as build_module
 from sundhedsgraf.namespaces import DEFAULT_BASE, prefixes
 
 SHARED = REPO.parent / "shared" / "reference" / "dcat-ap-3.0.1"

@@ -16,8 +16,8 @@ import pyoxigraph as ox
 import pytest
 from conftest import Server, free_port
 
-from sundhedsgraf.federation import CallFailed, rewrite
-from sundhedsgraf.query_guard import check
+from sundhedsgraf.sparql.federation import CallFailed, rewrite
+from sundhedsgraf.sparql.guard import check
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "tests/fixtures/federation/eu-authority-sample.ttl"

@@ -25,9 +25,8 @@ from conftest import EPOCH, build_root, copy_project, free_port, media_type
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from sundhedsgraf import dist
 from sundhedsgraf.cli import main
-from sundhedsgraf.publication import Current
+from sundhedsgraf.publication import Current, build_folder, open_publication, read_manifest
 from sundhedsgraf.rdfio import to_rdflib
 from sundhedsgraf.settings import Settings
 
@@ -69,8 +68,8 @@ PUBLIC = "https://example.org/sg/"
 
 def served_store(root: Path) -> ox.Store:
     """What a build serves: its named graphs plus the dataset description in <base>graph/dataset."""
-    store = dist.store(root)
-    base = dist.manifest(root)["base_iri"]
+    store = open_publication(root).store
+    base = read_manifest(build_folder(root))["base_iri"]
     store.load(
         path=root / "dist" / "dataset.ttl",
         format=ox.RdfFormat.TURTLE,
@@ -171,7 +170,7 @@ def raw_get(server, path: str) -> tuple[int, bytes]:
 
 def http_date(root: Path) -> str:
     """The build time of `root`, as an HTTP date (what Last-Modified should say)."""
-    built = datetime.fromisoformat(dist.manifest(root)["built"])
+    built = datetime.fromisoformat(read_manifest(build_folder(root))["built"])
     return format_datetime(built, usegmt=True)
 
 
@@ -241,7 +240,7 @@ def real_store(real_root) -> ox.Store:
 
 @pytest.fixture(scope="module")
 def base(real_root) -> str:
-    return dist.manifest(real_root)["base_iri"]
+    return read_manifest(build_folder(real_root))["base_iri"]
 
 
 @pytest.fixture(scope="module")
@@ -281,7 +280,7 @@ def test_iris_only_used_as_objects_dereference(server, real_store, base, built, 
     """The real build has none (today); the tiny fixture project links to a scheme it does
     not describe. Either way such an IRI is known: 303, and a document of its inbound links."""
     tiny_store = served_store(built)
-    tiny_base = dist.manifest(built)["base_iri"]
+    tiny_base = read_manifest(build_folder(built))["base_iri"]
     tiny_only = id_iris(tiny_store, tiny_base, "object") - id_iris(tiny_store, tiny_base, "subject")
     assert tiny_only, "the tiny fixture should link to an IRI it does not describe"
     cases = [
@@ -622,7 +621,7 @@ def test_graph_names_redirect_to_the_graph_store(server, real_store, base):
 
 
 def test_every_file_of_the_manifest_is_served(server, real_root):
-    manifest = dist.manifest(real_root)
+    manifest = read_manifest(build_folder(real_root))
     assert manifest["files"]
     for entry in manifest["files"]:
         name = entry["name"]
@@ -788,7 +787,7 @@ def test_health(server, real_root):
     assert response.status_code == 200
     assert media_type(response) == "application/json"
     body = response.json()
-    manifest = dist.manifest(real_root)
+    manifest = read_manifest(build_folder(real_root))
     assert body["build"] == manifest["built"]
     assert body["triples"] == manifest["triples"]
     assert body["base_iri"] == manifest["base_iri"]
@@ -796,7 +795,7 @@ def test_health(server, real_root):
 
 def test_index_names_where_things_are(server, real_root):
     body = server.client.get("", headers={"Accept": "application/json"}).json()
-    names = {e["name"] for e in dist.manifest(real_root)["files"]} | {"manifest.json"}
+    names = {e["name"] for e in read_manifest(build_folder(real_root))["files"]} | {"manifest.json"}
     assert {url.removeprefix(server.url + "dist/") for url in body["dumps"]} == names
     for key in ("sparql", "void", "graph_store", "ontology", "openapi"):
         assert urlsplit(body[key]).netloc == urlsplit(server.url).netloc
@@ -820,7 +819,7 @@ def test_a_rebuild_is_picked_up_and_a_failed_one_is_not(built, start_server, mon
     data.write_text(text.replace(old_label, new_label), encoding="utf-8")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EPOCH) + 86400))
     assert build(built) == 0
-    second_built = dist.manifest(built)["built"]
+    second_built = read_manifest(build_folder(built))["built"]
     assert second_built != first_health["build"]
 
     def switched():
@@ -854,6 +853,6 @@ def test_a_rebuild_is_picked_up_and_a_failed_one_is_not(built, start_server, mon
     data.write_text(text, encoding="utf-8")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EPOCH) + 3 * 86400))
     assert build(built) == 0
-    third_built = dist.manifest(built)["built"]
+    third_built = read_manifest(build_folder(built))["built"]
     assert wait_for(lambda: running.client.get("health").json()["build"] == third_built)
     assert new_text not in running.client.get(f"doc/{node}").text

@@ -9,8 +9,8 @@ import pytest
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDFS, SKOS, XSD
 
-from sundhedsgraf.dist import named_graphs
-from sundhedsgraf.linksets import LINKSETS, VOID, add_linksets, resolve, target_iri
+from sundhedsgraf.build.linksets import LINKSETS, VOID, add_linksets, resolve, target_iri
+from sundhedsgraf.publication import open_publication
 
 REPO = Path(__file__).resolve().parents[1]
 LINKS = REPO / "data" / "links"
@@ -101,7 +101,7 @@ def links() -> Graph:
 @pytest.fixture(scope="module")
 def build(real_root) -> Graph:
     """The data graph of the real build."""
-    return named_graphs(real_root)["data"]
+    return open_publication(real_root).named_graph("data")
 
 
 def link_values(graph: Graph) -> list[str]:

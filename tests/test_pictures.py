@@ -7,8 +7,9 @@ from urllib.parse import unquote
 import pyoxigraph as ox
 import pytest
 
-from sundhedsgraf import pictures
-from sundhedsgraf.publication import Publication, load
+from sundhedsgraf.pages import pictures
+from sundhedsgraf.publication import Publication
+from sundhedsgraf.publication import open_publication as load
 
 SVG = "{http://www.w3.org/2000/svg}"
 PUBLIC = "http://127.0.0.1:8000/"

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sundhedsgraf.query_guard import QueryRefused, QueryShape, check, inspect
+from sundhedsgraf.sparql.guard import QueryRefused, QueryShape, check, inspect
 
 EVIL = "http://127.0.0.1:1/sparql"
 ALLOWED = "http://allowed.example/sparql"

@@ -13,8 +13,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from sundhedsgraf.dist import store as built_store
-from sundhedsgraf.results import RESULT_MEDIA_TYPES, XSD, boolean, solutions
+from sundhedsgraf.formats import RESULTS
+from sundhedsgraf.publication import open_publication
+from sundhedsgraf.sparql.results import XSD, boolean, solutions
 
 REPO = Path(__file__).resolve().parents[1]
 QUERIES = sorted((REPO / "queries").glob("*.rq"))
@@ -68,7 +69,7 @@ DATA = """INSERT DATA {
 
 @pytest.fixture(scope="session")
 def store(real_root) -> ox.Store:
-    return built_store(real_root)
+    return open_publication(real_root).store
 
 
 @pytest.fixture(scope="session")
@@ -260,7 +261,7 @@ def test_strings_read_back_intact_by_pyoxigraph(fmt):
 
 
 def test_media_types():
-    assert RESULT_MEDIA_TYPES == {
+    assert {f.name: f.media_type for f in RESULTS} == {
         "json": "application/sparql-results+json",
         "xml": "application/sparql-results+xml",
         "csv": "text/csv",

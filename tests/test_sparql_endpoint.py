@@ -15,7 +15,7 @@ import pyoxigraph as ox
 import pytest
 from conftest import assert_problem, media_type, wait_until
 
-from sundhedsgraf import dist
+from sundhedsgraf.publication import build_folder, open_publication, read_manifest
 
 QUERIES = sorted((Path(__file__).resolve().parents[1] / "queries").glob("*.rq"))
 
@@ -88,7 +88,7 @@ def fresh(query: str) -> str:
 
 @pytest.fixture(scope="module")
 def base(real_root) -> str:
-    return dist.manifest(real_root)["base_iri"]
+    return read_manifest(build_folder(real_root))["base_iri"]
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def graphs(base) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def store(real_root, graphs) -> ox.Store:
     """The built graphs, and the dataset description (dist/dataset.ttl) in graph/dataset."""
-    built = dist.store(real_root)
+    built = open_publication(real_root).store
     built.load(
         path=real_root / "dist" / "dataset.ttl",
         format=ox.RdfFormat.TURTLE,

@@ -4,13 +4,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__, dist, query, stats
-from .build import base_iri, build, check, summary
-from .dumps import DUMPS
-from .errors import SundhedsgrafError
-from .formatting import format_file
-from .namespaces import prefixes
-from .sources import data_files
+from sundhedsgraf import __version__
+from sundhedsgraf.build import stats
+from sundhedsgraf.build.formatting import format_file
+from sundhedsgraf.build.pipeline import base_iri, build, check, summary
+from sundhedsgraf.build.sources import data_files
+from sundhedsgraf.errors import SundhedsgrafError
+from sundhedsgraf.formats import RDF_BY_NAME
+from sundhedsgraf.namespaces import prefixes
+from sundhedsgraf.publication import build_folder, open_publication
+from sundhedsgraf.sparql import console as query
 
 
 def cmd_build(args) -> int:
@@ -33,16 +36,14 @@ def cmd_validate(args) -> int:
 
 def cmd_query(args) -> int:
     text = args.file.read_text(encoding="utf-8") if args.file else args.query
-    base = dist.manifest(args.root)["base_iri"]
-    sys.stdout.write(
-        query.run(dist.store(args.root), text, args.format, prefixes(base, extra=True))
-    )
+    pub = open_publication(args.root)
+    sys.stdout.write(query.run(pub.store, text, args.format, prefixes(pub.base, extra=True)))
     return 0
 
 
 def cmd_export(args) -> int:
-    dump = next(d for d in DUMPS if d.format == args.format)
-    content = dist.dist_file(args.root, dump.file).read_bytes()
+    dump = RDF_BY_NAME[args.format]
+    content = (build_folder(args.root) / dump.file).read_bytes()
     if args.output:
         args.output.write_bytes(content)
     else:
@@ -51,9 +52,8 @@ def cmd_export(args) -> int:
 
 
 def cmd_stats(args) -> int:
-    graphs = dist.named_graphs(args.root)
-    base = dist.manifest(args.root)["base_iri"]
-    print(stats.render(graphs["ontology"], graphs["data"], base))
+    pub = open_publication(args.root)
+    print(stats.render(pub.named_graph("ontology"), pub.named_graph("data"), pub.base))
     return 0
 
 
@@ -78,8 +78,8 @@ def cmd_format(args) -> int:
 def cmd_serve(args) -> int:
     import uvicorn
 
-    from .server import create_app
-    from .settings import from_env
+    from sundhedsgraf.app import create_app
+    from sundhedsgraf.settings import from_env
 
     overrides = {name: getattr(args, name) for name in SERVE_OPTIONS}
     if args.service_allowlist is not None:
@@ -148,7 +148,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
 
     sub = command("export", cmd_export, "the built graph in one RDF format")
-    sub.add_argument("--format", choices=[d.format for d in DUMPS], required=True)
+    sub.add_argument("--format", choices=list(RDF_BY_NAME), required=True)
     sub.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
 
     command("stats", cmd_stats, "counts over the built graph")

@@ -1,8 +1,10 @@
-"""The build the server publishes: its files, its store, and a switch to a newer build.
+"""A published build: the one reader of dist/, for the CLI, the server and the query workers.
 
 dist/ is a symlink that a build swaps in one step, so the resolved folder identifies a build.
-The server looks at the link at most once a second and loads a new build when it changes;
-answers remembered for the old one are dropped with it.
+Everyone reads the same store from it: the named graphs of the build (data, ontology) and the
+dataset description as the graph `<base>graph/dataset`. The server looks at the link at most
+once a second and loads a new build when it changes; whatever was derived from the old one
+(kept in its `BuildCache`) goes with it.
 """
 
 import hashlib
@@ -10,21 +12,47 @@ import json
 import os
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
+from rdflib import Graph
 
-from .errors import SundhedsgrafError
-from .responses import EXTENSIONS
-from .workers import load_store
+from sundhedsgraf.errors import SundhedsgrafError
+from sundhedsgraf.formats import EXTENSIONS, JSON
+from sundhedsgraf.rdfio import to_rdflib
 
-# A file's media type by its extension: the RDF formats the server offers, and the manifest.
-MEDIA_TYPES = {f".{ext}": media for ext, media in EXTENSIONS.items()} | {
-    ".json": "application/json"
-}
+T = TypeVar("T")
+DUMP = "sundhedsgraf.nq"  # the build's named graphs
+DESCRIPTION = "dataset.ttl"  # the DCAT + VoID description, a graph of its own when served
+
+
+class BuildCache:
+    """Values derived from one build (pages, pictures, documents, indexes), each made once.
+
+    A key starts with the function that makes the value, followed by what it depends on, so
+    two modules cannot collide; at most `max_entries` are kept, least recently used out
+    first, and all go with the build.
+    """
+
+    def __init__(self, max_entries: int = 4096):
+        self.max_entries = max_entries
+        self.entries: OrderedDict[tuple, object] = OrderedDict()
+
+    def get(self, key: tuple, make: Callable[[], T]) -> T:
+        if key in self.entries:
+            self.entries.move_to_end(key)
+            return self.entries[key]  # type: ignore[return-value]
+        value = make()
+        self.entries[key] = value
+        while len(self.entries) > self.max_entries:
+            self.entries.popitem(last=False)
+        return value
 
 
 @dataclass(frozen=True)
@@ -42,7 +70,7 @@ class Publication:
     files: dict[str, DistFile]
     last_modified: str  # HTTP date of the build
     graphs: tuple[str, ...]
-    memo: dict = field(default_factory=dict)  # answers derived from this build only
+    cache: BuildCache = field(default_factory=BuildCache)
 
     @property
     def base(self) -> str:
@@ -52,32 +80,84 @@ class Publication:
     def id(self) -> str:
         return self.folder.name
 
+    def named_graph(self, name: str) -> Graph:
+        """The named graph `<base>graph/<name>` as an rdflib graph."""
+        graph = Graph()
+        for q in self.store.quads_for_pattern(
+            None, None, None, ox.NamedNode(self.base + "graph/" + name)
+        ):
+            graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+        return graph
 
-def load(root: Path) -> Publication:
-    """The build dist/ points at now; a clear error if there is none."""
+
+def build_folder(root: Path) -> Path:
+    """The complete build dist/ points at now; a clear error if there is none."""
     link = root / "dist"
     folder = link.resolve()
-    if not (folder / "manifest.json").is_file() or not (folder / "sundhedsgraf.nq").is_file():
+    if not (folder / "manifest.json").is_file() or not (folder / DUMP).is_file():
         raise SundhedsgrafError(f"no built graph in {link}: run `sundhedsgraf build` first")
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    files = {
-        entry["name"]: DistFile(
-            folder / entry["name"],
-            MEDIA_TYPES.get(Path(entry["name"]).suffix, "application/octet-stream"),
-            f'"{entry["sha256"]}"',
-        )
-        for entry in manifest["files"]
-    }
-    manifest_bytes = (folder / "manifest.json").read_bytes()
-    files["manifest.json"] = DistFile(
-        folder / "manifest.json",
-        "application/json",
-        f'"{hashlib.sha256(manifest_bytes).hexdigest()}"',
-    )
+    return folder
+
+
+def read_manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+
+
+def open_publication(root: Path) -> Publication:
+    """The build dist/ under `root` points at now, loaded."""
+    folder = build_folder(root)
+    manifest = read_manifest(folder)
     store = load_store(str(folder))
     built = datetime.fromisoformat(manifest["built"])
     graphs = tuple(sorted(g.value for g in store.named_graphs()))
-    return Publication(folder, manifest, store, files, format_datetime(built, usegmt=True), graphs)
+    return Publication(
+        folder,
+        manifest,
+        store,
+        files_of(folder, manifest),
+        format_datetime(built, usegmt=True),
+        graphs,
+    )
+
+
+def files_of(folder: Path, manifest: dict) -> dict[str, DistFile]:
+    """The files of the build by name, with media type and strong ETag."""
+    files = {
+        entry["name"]: DistFile(
+            folder / entry["name"], media_type(entry["name"]), f'"{entry["sha256"]}"'
+        )
+        for entry in manifest["files"]
+    }
+    digest = hashlib.sha256((folder / "manifest.json").read_bytes()).hexdigest()
+    files["manifest.json"] = DistFile(folder / "manifest.json", JSON, f'"{digest}"')
+    return files
+
+
+def media_type(name: str) -> str:
+    extension = Path(name).suffix[1:]
+    if extension == "json":
+        return JSON
+    return EXTENSIONS.get(extension, "application/octet-stream")
+
+
+def load_store(folder: str) -> ox.Store:
+    """The build's named graphs, and the dataset description as a graph of its own."""
+    store = ox.Store()
+    store.load(path=Path(folder, DUMP), format=ox.RdfFormat.N_QUADS)
+    description = Path(folder, DESCRIPTION)
+    if description.is_file():
+        base = base_of(store)
+        graph = ox.NamedNode(base + "graph/dataset") if base else ox.DefaultGraph()
+        store.load(path=description, format=ox.RdfFormat.TURTLE, to_graph=graph)
+    return store
+
+
+def base_of(store: ox.Store) -> str | None:
+    """The base IRI, read off the name of the data graph (`<base>graph/data`)."""
+    for graph in store.named_graphs():
+        if graph.value.endswith("graph/data"):
+            return graph.value.removesuffix("graph/data")
+    return None
 
 
 class Current:
@@ -87,7 +167,7 @@ class Current:
 
     def __init__(self, root: Path):
         self.root = root
-        self.publication = load(root)
+        self.publication = open_publication(root)
         self.checked = time.monotonic()
         self.lock = threading.Lock()
 
@@ -109,7 +189,7 @@ class Current:
 
     def _switch(self) -> None:
         try:
-            self.publication = load(self.root)
+            self.publication = open_publication(self.root)
         except (SundhedsgrafError, OSError, SyntaxError, ValueError):
             pass  # a half-removed build: keep answering from the one we have
         finally:

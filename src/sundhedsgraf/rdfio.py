@@ -10,20 +10,11 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import XSD
 
-from .errors import SundhedsgrafError
-from .namespaces import DEFAULT_BASE, rebase
+from sundhedsgraf.errors import SundhedsgrafError
+from sundhedsgraf.namespaces import DEFAULT_BASE, rebase
 
 # The position pyoxigraph puts at the start of its parser messages.
 _POSITION = re.compile(r"^Parser error at line \d+ (column \d+|between columns \d+ and \d+): ")
-
-FORMATS = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-    ".rdf": ox.RdfFormat.RDF_XML,
-}
 
 
 def to_rdflib(term, base: str = DEFAULT_BASE):
@@ -47,7 +38,7 @@ def to_rdflib(term, base: str = DEFAULT_BASE):
 def parse_quads(path: Path, base: str = DEFAULT_BASE) -> Iterable[tuple]:
     """(s, p, o, graph name or None) for every statement of an RDF file, as rdflib terms."""
     try:
-        quads = list(ox.parse(path=path, format=FORMATS[path.suffix]))
+        quads = list(ox.parse(path=path, format=ox.RdfFormat.from_extension(path.suffix[1:])))
     except SyntaxError as error:
         raise SundhedsgrafError(syntax_message(path, error)) from None
     # pyoxigraph keeps labels such as _:b1, which are local to a file: give each a fresh node.

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from .errors import SundhedsgrafError
+from sundhedsgraf.errors import SundhedsgrafError
 
 ENV_PREFIX = "SUNDHEDSGRAF_"
 

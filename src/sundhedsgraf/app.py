@@ -1,0 +1,266 @@
+"""The HTTP app: `create_app(settings)` and the one table of its routes."""
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from sundhedsgraf import __version__
+from sundhedsgraf.errors import SundhedsgrafError
+from sundhedsgraf.formats import HTML, JSON
+from sundhedsgraf.pages import home, lists, ontology, query, resource, search
+from sundhedsgraf.pages import pictures as picture_pages
+from sundhedsgraf.pages.page import document_wants_html, guarded, ontology_wants_html, prefers_html
+from sundhedsgraf.publication import Current, Publication
+from sundhedsgraf.settings import Settings
+from sundhedsgraf.sparql.cache import AnswerCache
+from sundhedsgraf.sparql.front import EXPOSED, SparqlFront
+from sundhedsgraf.sparql.protocol import FORM, QUERY_TYPE, answer
+from sundhedsgraf.sparql.service_description import service_description
+from sundhedsgraf.sparql.workers import QueryPool
+from sundhedsgraf.web import linked_data
+from sundhedsgraf.web.responses import HTTPProblem, problem_response, text
+
+GET = ["GET", "HEAD"]
+STATIC = Path(__file__).parent / "pages" / "static"
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """An app serving the build in `settings.root`/dist; raises if there is none."""
+    current = Current(settings.root)
+    check_base(settings, current.get())
+    pool = QueryPool(settings.workers, settings.max_queue, settings.time_limit)
+    answers = AnswerCache(settings.cache_bytes)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        await pool.start()
+        yield
+        await pool.close()
+
+    app = FastAPI(
+        title="sundhedsgraf",
+        version=__version__,
+        summary="SPARQL 1.1 endpoint and linked data for the Danish digital-health portfolio",
+        lifespan=lifespan,
+        # FastAPI's Swagger UI and ReDoc pages load scripts from a CDN; ours use no network
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings, app.state.current, app.state.pool = settings, current, pool
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],
+        expose_headers=EXPOSED,
+        max_age=86400,
+    )
+    add_error_handlers(app)
+    endpoint = add_routes(app, settings, current, pool, answers)
+    app.add_middleware(SparqlFront, handler=endpoint)  # outermost
+    return app
+
+
+def check_base(settings: Settings, pub: Publication) -> None:
+    if settings.base_iri and settings.base_iri != pub.base:
+        raise SundhedsgrafError(
+            f"the build in {settings.root / 'dist'} is under {pub.base}, not {settings.base_iri}: "
+            f"rebuild with `sundhedsgraf build --base-iri {settings.base_iri}`"
+        )
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HTTPProblem)
+    async def problem(request, error: HTTPProblem):
+        return problem_response(error)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request, error: StarletteHTTPException):
+        return text(error.status_code, str(error.detail), getattr(error, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request, error: RequestValidationError):
+        where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        return text(400, f"bad request: {where}")
+
+
+SPARQL_PARAMETERS = {
+    "query": Query(None, description="a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE)"),
+    "default_graph_uri": Query(None, alias="default-graph-uri"),
+    "named_graph_uri": Query(None, alias="named-graph-uri"),
+    "format": Query(None, description="a format name or media type; overrides Accept"),
+}
+POST_BODY = {
+    "requestBody": {
+        "content": {
+            FORM: {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "query": {"type": "string"},
+                        "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+                        "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                    },
+                    "required": ["query"],
+                }
+            },
+            QUERY_TYPE: {"schema": {"type": "string"}},
+        },
+        "required": True,
+    }
+}
+
+
+def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers) -> object:
+    """Every URL of the app, in one table; returns the /sparql handler for SparqlFront."""
+    public = settings.public
+
+    def html(handler, request: Request, *args) -> Response:
+        """A page handler with the HTML error pages (sync: FastAPI runs it off the loop)."""
+        return guarded(handler)(request, current.get(), settings, *args)
+
+    # ---- SPARQL ----
+
+    async def endpoint(request: Request):
+        pub = current.get()
+        if request.method != "POST" and not request.url.query:
+            return service_description(request, settings, pub)
+        try:
+            return await answer(request, settings, pub, pool, answers)
+        except HTTPProblem as error:
+            return problem_response(error)
+
+    @app.api_route("/sparql", methods=GET, summary="SPARQL query (GET) or service description")
+    async def sparql_get(
+        request: Request,
+        query: str | None = SPARQL_PARAMETERS["query"],
+        default_graph_uri: list[str] | None = SPARQL_PARAMETERS["default_graph_uri"],
+        named_graph_uri: list[str] | None = SPARQL_PARAMETERS["named_graph_uri"],
+        format: str | None = SPARQL_PARAMETERS["format"],
+    ):
+        return await endpoint(request)
+
+    @app.post("/sparql", summary="SPARQL query (POST)", openapi_extra=POST_BODY)
+    async def sparql_post(
+        request: Request,
+        default_graph_uri: list[str] | None = SPARQL_PARAMETERS["default_graph_uri"],
+        named_graph_uri: list[str] | None = SPARQL_PARAMETERS["named_graph_uri"],
+        format: str | None = SPARQL_PARAMETERS["format"],
+    ):
+        return await endpoint(request)
+
+    # ---- linked data: resources, documents, the ontology, graphs, files ----
+
+    @app.api_route("/", methods=GET, summary="the home page (HTML), or where things are (JSON)")
+    def index(request: Request):
+        if prefers_html(request, (HTML, JSON)):
+            return html(home.home_page, request)
+        body = where_things_are(public, current.get())
+        return JSONResponse(body, headers={"Vary": "Accept, Accept-Language"})
+
+    @app.api_route("/id/{path:path}", methods=GET, summary="a resource: 303 to its document")
+    def resource_iri(request: Request, path: str):
+        return linked_data.redirect_to_document(request, current.get(), public, "id/" + path)
+
+    @app.api_route("/doc/{path:path}", methods=GET, summary="the document about a resource")
+    def doc(request: Request, path: str, page: int | None = Query(None, ge=1)):
+        if document_wants_html(request, path):
+            return html(resource.resource_page, request, path)
+        return linked_data.document(request, current.get(), public, path, settings.describe_page)
+
+    @app.api_route("/def", methods=GET, summary="the ontology (hash namespace)")
+    def ontology_document(request: Request):
+        if ontology_wants_html(request, None):
+            return html(ontology.ontology_page, request)
+        return linked_data.ontology(request, current.get(), None)
+
+    @app.api_route("/def.{extension}", methods=GET, summary="the ontology in one format")
+    def ontology_file(request: Request, extension: str):
+        if ontology_wants_html(request, extension):
+            return html(ontology.ontology_page, request)
+        return linked_data.ontology(request, current.get(), extension)
+
+    @app.api_route("/context.jsonld", methods=GET, summary="the JSON-LD @context, for reuse")
+    def jsonld_context(request: Request):
+        return linked_data.dump(request, current.get(), "context.jsonld")
+
+    @app.api_route("/shapes", methods=GET, summary="the SHACL shapes")
+    def shapes(request: Request):
+        return linked_data.dump(request, current.get(), "shapes.ttl")
+
+    @app.api_route("/graph/{name}", methods=GET, summary="a named graph: 303 to the Graph Store")
+    def graph(request: Request, name: str):
+        pub = current.get()
+        iri = pub.base + "graph/" + name
+        if iri not in pub.graphs:
+            raise HTTPProblem(404, f"no graph {iri} in this dataset")
+        location = f"{public}graph-store?{urlencode({'graph': iri})}"
+        return RedirectResponse(location, 303, {"Vary": "Accept"})
+
+    @app.api_route("/graph-store", methods=GET, summary="Graph Store Protocol: ?default or ?graph=")
+    def graph_store(request: Request, graph: str | None = None, default: str | None = None):
+        return linked_data.graph_store(request, current.get())
+
+    @app.api_route("/dist/{name}", methods=GET, summary="a file of the build")
+    def dist(request: Request, name: str):
+        return linked_data.dump(request, current.get(), name)
+
+    @app.api_route("/.well-known/void", methods=GET, summary="the VoID and DCAT description")
+    def void(request: Request):
+        return linked_data.void(request, current.get())
+
+    @app.api_route("/dataset", methods=GET, summary="the dataset: 303 to its description")
+    def dataset(request: Request):
+        return RedirectResponse(public + "doc/dataset", 303)
+
+    @app.get("/health", summary="liveness and the build being served")
+    def health():
+        return linked_data.health(current.get(), pool.state())
+
+    # ---- pages for people ----
+
+    @app.api_route("/browse", methods=GET, summary="HTML: the lists of resources")
+    def browse(request: Request):
+        return html(lists.browse_page, request)
+
+    @app.api_route("/browse/{name}", methods=GET, summary="HTML: a list of resources, with filters")
+    def list_page(request: Request, name: str):
+        return html(lists.list_page, request, name)
+
+    @app.api_route("/search", methods=GET, summary="HTML: search labels, names and descriptions")
+    def search_page(request: Request):
+        return html(search.search_page, request)
+
+    @app.api_route("/query", methods=GET, summary="HTML: run a SPARQL query, results as a table")
+    async def query_page(request: Request):
+        return await guarded(query.query_page)(request, current.get(), settings, pool)
+
+    @app.api_route("/pictures", methods=GET, summary="HTML: the network, timeline and portfolio")
+    def pictures(request: Request):
+        return html(picture_pages.pictures_page, request)
+
+    @app.api_route("/pictures/{name}.svg", methods=GET, summary="a picture as image/svg+xml")
+    def picture(request: Request, name: str):
+        return html(picture_pages.svg_file, request, name)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return endpoint
+
+
+def where_things_are(public: str, pub: Publication) -> dict:
+    """The JSON index at /."""
+    return {
+        "sparql": public + "sparql",
+        "void": public + ".well-known/void",
+        "graph_store": public + "graph-store?default",
+        "ontology": public + "def",
+        "dumps": [public + "dist/" + name for name in sorted(pub.files)],
+        "openapi": public + "openapi.json",
+    }

@@ -1,0 +1,1 @@
+"""The build: from the curated Turtle to a validated, published dist/."""

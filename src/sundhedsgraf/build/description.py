@@ -1,0 +1,293 @@
+"""The dataset description (DCAT + VoID) of a build: what, whose licence, how big, which files.
+
+It describes the dumps, so it is not part of them. Every node has an IRI under
+`<base>id/dataset` (no blank nodes), so each can be linked to and looked up. It conforms to
+DCAT-AP 3.0.1 (the build checks it with the official shapes, see dcat_ap.py and docs/dcat-ap.md):
+a catalogue with its record, the dataset, its distributions, the SPARQL service, the publisher and
+the contact point, with values from the EU authority tables, each typed as DCAT-AP's ranges ask.
+"""
+
+import hashlib
+import re
+from datetime import date
+
+from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, SKOS
+
+from sundhedsgraf import formats
+from sundhedsgraf.build.dumps import Published
+from sundhedsgraf.build.linksets import add_linksets
+from sundhedsgraf.namespaces import EXTRA_PREFIXES, prefixes, sg, shorten
+
+VOID = Namespace(EXTRA_PREFIXES["void"])
+SPDX = Namespace(EXTRA_PREFIXES["spdx"])
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+EU = "http://publications.europa.eu/resource/authority/"
+IANA = "http://www.iana.org/assignments/media-types/"
+# The profile the description (its catalogue record) conforms to, as SEMIC names the release.
+DCAT_AP = URIRef("https://semiceu.github.io/DCAT-AP/releases/3.0.1")
+SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
+STANDARDS = {DCAT_AP: "DCAT-AP 3.0.1", SPARQL_PROTOCOL: "SPARQL 1.1 Protocol"}
+
+TITLE = {
+    "da": "Sundhedsgraf: Strategi for digital sundhed 2018-2024 som linked open data",
+    "en": "Sundhedsgraf: the Danish Strategy for Digital Health 2018-2024 as linked open data",
+}
+DESCRIPTION = {
+    "da": "Porteføljen ved afslutningen af Strategi for digital sundhed 2018-2024 som en "
+    "graf: de fem indsatsområder, de 27 indsatser, deres ejere, de systemer og standarder, de "
+    "berører, relationerne mellem dem, daterede milepæle og rapporterede tal, hver med "
+    "henvisning til den indsats, den er læst fra.",
+    "en": "The portfolio at the close of the Danish Strategy for Digital Health 2018-2024 as "
+    "a graph: the five focus areas, the 27 initiatives, their owners, the systems and standards "
+    "they touch, the relations between them, dated milestones and reported figures, each "
+    "pointing back to the initiative it was read from.",
+}
+CATALOG_TITLE = {"da": "Sundhedsgraf: datakatalog", "en": "Sundhedsgraf: data catalogue"}
+CATALOG_DESCRIPTION = {
+    "da": "Sundhedsgrafs datasæt og dets SPARQL-tjeneste, beskrevet efter DCAT-AP.",
+    "en": "The sundhedsgraf dataset and its SPARQL service, described by DCAT-AP.",
+}
+SERVICE_TITLE = {"da": "Sundhedsgraf: SPARQL-endpoint", "en": "Sundhedsgraf: SPARQL endpoint"}
+SERVICE_DESCRIPTION = {
+    "da": "Skrivebeskyttet SPARQL 1.1-endpoint over sundhedsgraf (grafen og denne beskrivelse).",
+    "en": "Read-only SPARQL 1.1 endpoint over sundhedsgraf (the graph and this description).",
+}
+# The publisher is the project that builds and publishes the graph, not the authors of the source.
+PUBLISHER_NAME = {"da": "sundhedsgraf-projektet", "en": "the sundhedsgraf project"}
+KEYWORDS = {
+    "da": ["digital sundhed", "sundhedsvæsen", "sundheds-it", "strategi", "linked open data"],
+    "en": ["digital health", "healthcare", "health IT", "strategy", "linked open data"],
+}
+# The first (by IRI) instance of each of these sg: classes is an example resource.
+EXAMPLE_CLASSES = ["Initiative", "Relation", "Milestone"]
+
+
+def describe(published: Published, files: dict[str, bytes], version: str, day: date) -> Graph:
+    """The description of `published`, whose dumps were written as `files` (name -> bytes)."""
+    base, graph = published.base, published.union
+    dataset = URIRef(base + "id/dataset")
+    g = Graph()
+    for name, ns in prefixes(base, extra=True).items():
+        g.bind(name, ns, replace=True)
+    g.add((dataset, RDF.type, DCAT.Dataset))
+    g.add((dataset, RDF.type, VOID.Dataset))
+    add_texts(g, dataset, TITLE, DESCRIPTION)
+    g.add((dataset, DCTERMS.license, licence(g)))
+    # The source is a report (a foaf:Document), not a dcat:Dataset as DCAT-AP's dct:source asks.
+    g.add((dataset, PROV.wasDerivedFrom, URIRef(base + "id/source/afsluttende-status")))
+    for code in ("DAN", "ENG"):
+        g.add((dataset, DCTERMS.language, authority(g, "language", code, DCTERMS.LinguisticSystem)))
+    g.add((dataset, URIRef(str(DCAT) + "version"), Literal(version)))  # DCAT 3, unknown to rdflib
+    g.add((dataset, DCTERMS.bibliographicCitation, Literal(citation(dataset, version))))
+    for prop in (DCTERMS.issued, DCTERMS.modified):
+        g.add((dataset, prop, Literal(day.isoformat(), datatype=XSD.date)))
+    add_dcat_ap(g, dataset, base, day)
+    add_statistics(g, dataset, graph, base)
+    add_partitions(g, dataset, graph, base)
+    for dump in formats.RDF:
+        add_distribution(g, dataset, dump, files[dump.file], base)
+    add_linksets(g, dataset, graph, base)
+    return g
+
+
+def add_texts(g: Graph, node: URIRef, titles: dict[str, str], descriptions: dict[str, str]):
+    for lang in ("da", "en"):
+        g.add((node, DCTERMS.title, Literal(titles[lang], lang=lang)))
+        g.add((node, DCTERMS.description, Literal(descriptions[lang], lang=lang)))
+
+
+def authority(g: Graph, table: str, code: str, *classes: URIRef) -> URIRef:
+    """An entry of an EU authority table, with its table (skos:inScheme) and the classes DCAT-AP's
+    ranges ask of it: the shapes check the description alone, without the tables."""
+    entry = URIRef(f"{EU}{table}/{code}")
+    g.add((entry, SKOS.inScheme, URIRef(EU + table)))
+    for cls in classes:
+        g.add((entry, RDF.type, cls))
+    return entry
+
+
+def licence(g: Graph) -> URIRef:
+    cc_by = URIRef(EU + "licence/CC_BY_4_0")
+    g.add((cc_by, RDF.type, DCTERMS.LicenseDocument))
+    return cc_by
+
+
+def add_dcat_ap(g: Graph, dataset: URIRef, base: str, day: date) -> None:
+    """What DCAT-AP 3 asks beyond DCAT + VoID: publisher, contact point, theme, access rights,
+    spatial coverage, keywords, landing page; the catalogue, its record and the SPARQL service.
+    Nodes are `<base>id/dataset/{publisher,contact-point,catalog,record,sparql-service}`."""
+    home = URIRef(base)  # the served home page of the project
+    g.add((home, RDF.type, FOAF.Document))
+    publisher, contact = URIRef(f"{dataset}/publisher"), URIRef(f"{dataset}/contact-point")
+    g.add((publisher, RDF.type, FOAF.Agent))
+    for lang, name in PUBLISHER_NAME.items():
+        g.add((publisher, FOAF.name, Literal(name, lang=lang)))
+    g.add((publisher, FOAF.homepage, home))
+    g.add((contact, RDF.type, VCARD.Kind))
+    g.add((contact, RDF.type, VCARD.Organization))
+    g.add((contact, VCARD.fn, Literal("sundhedsgraf")))
+    g.add((contact, VCARD.hasURL, home))
+    health = authority(g, "data-theme", "HEAL", SKOS.Concept)
+    g.add((health, SKOS.prefLabel, Literal("Health", lang="en")))
+    public = authority(g, "access-right", "PUBLIC", DCTERMS.RightsStatement)
+    denmark = authority(g, "country", "DNK", DCTERMS.Location)
+    for standard, title in STANDARDS.items():
+        g.add((standard, RDF.type, DCTERMS.Standard))
+        g.add((standard, DCTERMS.title, Literal(title, lang="en")))
+    issued = Literal(day.isoformat(), datatype=XSD.date)
+
+    for lang, words in KEYWORDS.items():
+        for word in words:
+            g.add((dataset, DCAT.keyword, Literal(word, lang=lang)))
+    for prop, value in [
+        (DCTERMS.publisher, publisher),
+        (DCAT.contactPoint, contact),
+        (DCAT.theme, health),
+        (DCTERMS.accessRights, public),
+        (DCTERMS.spatial, denmark),
+        (DCAT.landingPage, home),
+    ]:
+        g.add((dataset, prop, value))
+
+    service = URIRef(f"{dataset}/sparql-service")
+    g.add((service, RDF.type, DCAT.DataService))
+    add_texts(g, service, SERVICE_TITLE, SERVICE_DESCRIPTION)
+    for prop, value in [
+        (DCAT.endpointURL, URIRef(base + "sparql")),
+        (DCAT.endpointDescription, URIRef(base + "sparql")),  # the SPARQL service description
+        (DCAT.servesDataset, dataset),
+        (DCTERMS.conformsTo, SPARQL_PROTOCOL),
+        (DCTERMS.license, licence(g)),
+        (DCTERMS.accessRights, public),
+        (DCTERMS.publisher, publisher),
+        (DCAT.contactPoint, contact),
+        (DCAT.theme, health),
+    ]:
+        g.add((service, prop, value))
+    for lang, words in KEYWORDS.items():
+        for word in words:
+            g.add((service, DCAT.keyword, Literal(word, lang=lang)))
+
+    catalog, record = URIRef(f"{dataset}/catalog"), URIRef(f"{dataset}/record")
+    data_theme = URIRef(EU + "data-theme")
+    g.add((data_theme, RDF.type, SKOS.ConceptScheme))
+    g.add((data_theme, DCTERMS.title, Literal("Data theme", lang="en")))
+    g.add((catalog, RDF.type, DCAT.Catalog))
+    add_texts(g, catalog, CATALOG_TITLE, CATALOG_DESCRIPTION)
+    for prop, value in [
+        (DCTERMS.publisher, publisher),
+        (DCAT.dataset, dataset),
+        (DCAT.service, service),
+        (DCAT.record, record),
+        (FOAF.homepage, home),
+        (DCTERMS.license, licence(g)),
+        (DCTERMS.spatial, denmark),
+        (DCAT.themeTaxonomy, data_theme),
+        (DCTERMS.issued, issued),
+        (DCTERMS.modified, issued),
+    ]:
+        g.add((catalog, prop, value))
+    for code in ("DAN", "ENG"):
+        g.add((catalog, DCTERMS.language, URIRef(f"{EU}language/{code}")))
+    # The record says which profile the metadata follows: DCAT-AP 3.0.1, the one the build checks.
+    g.add((record, RDF.type, DCAT.CatalogRecord))
+    for prop, value in [
+        (FOAF.primaryTopic, dataset),
+        (DCTERMS.conformsTo, DCAT_AP),
+        (DCTERMS.issued, issued),
+        (DCTERMS.modified, issued),
+    ]:
+        g.add((record, prop, value))
+
+
+def citation(dataset: URIRef, version: str) -> str:
+    """How to cite this version (the README and CITATION.cff say the same)."""
+    return (
+        f"The sundhedsgraf project. sundhedsgraf: {TITLE['en'].split(': ', 1)[1]}, "
+        f"version {version}. {dataset}. Licence CC BY 4.0."
+    )
+
+
+def add_statistics(g: Graph, dataset: URIRef, graph: Graph, base: str) -> None:
+    """The VoID counts, vocabularies and example resources of `graph`."""
+    subjects = set(graph.subjects())
+    counts = {
+        VOID.triples: len(graph),
+        VOID.entities: sum(1 for s in subjects if str(s).startswith(base)),
+        VOID.distinctSubjects: len(subjects),
+        VOID.distinctObjects: len(set(graph.objects())),
+        VOID.properties: len(set(graph.predicates())),
+        VOID.classes: len(set(graph.objects(None, RDF.type))),
+    }
+    for prop, count in counts.items():
+        g.add((dataset, prop, Literal(count)))
+    g.add((dataset, VOID.uriSpace, Literal(base)))
+    for vocabulary in vocabularies(graph, prefixes(base, extra=True)):
+        g.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
+    for name in EXAMPLE_CLASSES:
+        instances = sorted(graph.subjects(RDF.type, URIRef(sg(base) + name)))
+        if instances:
+            g.add((dataset, VOID.exampleResource, instances[0]))
+
+
+def vocabularies(graph: Graph, prefix_map: dict[str, str]) -> set[str]:
+    """The namespaces of `prefix_map` that the properties and classes of `graph` come from."""
+    terms = set(graph.predicates()) | set(graph.objects(None, RDF.type))
+    curies = filter(None, (shorten(str(term), prefix_map) for term in terms))
+    return {prefix_map[curie.split(":")[0]] for curie in curies}
+
+
+def add_partitions(g: Graph, dataset: URIRef, graph: Graph, base: str) -> None:
+    """A class partition per class (with its instances) and a property partition per property
+    (with its triples), named `<base>id/dataset/class/<slug>` and `.../property/<slug>`."""
+    prefix_map = prefixes(base, extra=True)
+    for cls in set(graph.objects(None, RDF.type)):
+        partition = URIRef(f"{dataset}/class/{slug(cls, prefix_map)}")
+        g.add((dataset, VOID.classPartition, partition))
+        g.add((partition, VOID["class"], cls))
+        g.add((partition, VOID.entities, Literal(len(set(graph.subjects(RDF.type, cls))))))
+    for prop in set(graph.predicates()):
+        partition = URIRef(f"{dataset}/property/{slug(prop, prefix_map)}")
+        g.add((dataset, VOID.propertyPartition, partition))
+        g.add((partition, VOID.property, prop))
+        g.add((partition, VOID.triples, Literal(sum(1 for _ in graph.triples((None, prop, None))))))
+
+
+def slug(iri: URIRef, prefix_map: dict[str, str]) -> str:
+    """`sg:Initiative` -> `sg-Initiative`; an IRI without a prefix -> its characters, dashed."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", shorten(str(iri), prefix_map) or str(iri)).strip("-")
+
+
+def add_distribution(
+    g: Graph, dataset: URIRef, dump: formats.RdfSyntax, content: bytes, base: str
+) -> None:
+    distribution = URIRef(f"{dataset}/distribution/{dump.name}")
+    checksum = URIRef(f"{distribution}/sha256")
+    url = URIRef(f"{base}dist/{dump.file}")
+    g.add((dataset, DCAT.distribution, distribution))
+    g.add((dataset, VOID.dataDump, url))
+    g.add((distribution, RDF.type, DCAT.Distribution))
+    g.add((distribution, DCTERMS.title, Literal(f"sundhedsgraf som {dump.title}", lang="da")))
+    g.add((distribution, DCTERMS.title, Literal(f"sundhedsgraf as {dump.title}", lang="en")))
+    for lang, text in [
+        ("da", f"Hele grafen, data og ontologi, som {dump.title}."),
+        ("en", f"The whole graph, data and ontology, as {dump.title}."),
+    ]:
+        g.add((distribution, DCTERMS.description, Literal(text, lang=lang)))
+    g.add((distribution, DCAT.downloadURL, url))
+    g.add((distribution, DCAT.accessURL, url))
+    media_type = URIRef(IANA + dump.media_type)
+    g.add((media_type, RDF.type, DCTERMS.MediaType))
+    g.add((distribution, DCAT.mediaType, media_type))
+    file_type = authority(g, "file-type", dump.file_type, DCTERMS.MediaTypeOrExtent)
+    g.add((distribution, DCTERMS["format"], file_type))
+    g.add((distribution, DCTERMS.license, licence(g)))
+    size = Literal(len(content), datatype=XSD.nonNegativeInteger)
+    g.add((distribution, DCAT.byteSize, size))
+    g.add((distribution, SPDX.checksum, checksum))
+    g.add((checksum, RDF.type, SPDX.Checksum))
+    g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+    g.add((SPDX.checksumAlgorithm_sha256, RDF.type, SPDX.ChecksumAlgorithm))
+    digest = hashlib.sha256(content).hexdigest()
+    g.add((checksum, SPDX.checksumValue, Literal(digest, datatype=XSD.hexBinary)))

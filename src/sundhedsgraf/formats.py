@@ -1,0 +1,107 @@
+"""The one table of formats: the RDF serialisations and the SPARQL result formats we serve.
+
+Media type, file extension, title and W3C format IRI come from pyoxigraph's own format objects
+(`RdfFormat`, `QueryResultsFormat`); the table adds only what they do not carry: the EU
+file-type code of the dataset description, the other names `?format=` accepts, and the media
+types clients send as aliases.
+"""
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+W3C_FORMATS = "http://www.w3.org/ns/formats/"
+
+
+@dataclass(frozen=True)
+class RdfSyntax:
+    """An RDF serialisation; `name` is its file extension."""
+
+    oxigraph: ox.RdfFormat
+    file_type: str  # the EU file-type authority's code
+    names: tuple[str, ...] = ()  # more names for ?format=
+    document: bool = True  # offered for the document about one resource (no graph names)
+
+    @property
+    def name(self) -> str:
+        return self.oxigraph.file_extension
+
+    @property
+    def media_type(self) -> str:
+        return self.oxigraph.media_type
+
+    @property
+    def title(self) -> str:
+        return self.oxigraph.name
+
+    @property
+    def iri(self) -> str:
+        # pyoxigraph names JSON-LD by its newer IRI; the registry's is /ns/formats/JSON-LD
+        return W3C_FORMATS + self.oxigraph.iri.rsplit("/", 1)[1]
+
+    @property
+    def file(self) -> str:
+        """The dump of the whole graph in this syntax."""
+        return "sundhedsgraf." + self.name
+
+
+@dataclass(frozen=True)
+class ResultsSyntax:
+    """A SPARQL query results format; `name` is what ?format= and the CLI call it."""
+
+    oxigraph: ox.QueryResultsFormat
+    name: str
+
+    @property
+    def media_type(self) -> str:
+        return self.oxigraph.media_type.partition(";")[0]  # without pyoxigraph's charset
+
+    @property
+    def iri(self) -> str:
+        return self.oxigraph.iri
+
+
+# In our order of preference: the first one Accept likes best wins, and */* gives Turtle.
+RDF = (
+    RdfSyntax(ox.RdfFormat.TURTLE, "RDF_TURTLE", ("turtle",)),
+    RdfSyntax(ox.RdfFormat.JSON_LD, "JSON_LD"),
+    RdfSyntax(ox.RdfFormat.N_TRIPLES, "RDF_N_TRIPLES", ("ntriples",)),
+    RdfSyntax(ox.RdfFormat.RDF_XML, "RDF_XML", ("rdfxml",)),
+    RdfSyntax(ox.RdfFormat.TRIG, "RDF_TRIG", document=False),
+    RdfSyntax(ox.RdfFormat.N_QUADS, "RDF_N_QUADS", ("nquads",), document=False),
+)
+RESULTS = (
+    ResultsSyntax(ox.QueryResultsFormat.JSON, "json"),
+    ResultsSyntax(ox.QueryResultsFormat.XML, "xml"),
+    ResultsSyntax(ox.QueryResultsFormat.CSV, "csv"),
+    ResultsSyntax(ox.QueryResultsFormat.TSV, "tsv"),
+)
+RDF_BY_NAME = {f.name: f for f in RDF}
+RDF_BY_MEDIA_TYPE = {f.media_type: f for f in RDF}
+RESULTS_BY_NAME = {f.name: f for f in RESULTS}
+RESULTS_BY_MEDIA_TYPE = {f.media_type: f for f in RESULTS}
+
+# Media types of the RDF formats, in our order: media type -> extension
+GRAPH_TYPES = {f.media_type: f.name for f in RDF}
+DOCUMENT_TYPES = {f.media_type: f.name for f in RDF if f.document}
+EXTENSIONS = {f.name: f.media_type for f in RDF}
+HTML = "text/html"
+JSON = "application/json"
+# Generic media types clients send for a format of ours: (alias, the type it stands for)
+RESULT_ALIASES = (
+    (JSON, RESULTS_BY_NAME["json"].media_type),
+    ("application/xml", RESULTS_BY_NAME["xml"].media_type),
+    ("text/xml", RESULTS_BY_NAME["xml"].media_type),
+)
+GRAPH_ALIASES = (
+    (JSON, RDF_BY_NAME["jsonld"].media_type),
+    ("application/xml", RDF_BY_NAME["rdf"].media_type),
+    ("text/xml", RDF_BY_NAME["rdf"].media_type),
+    ("text/plain", RDF_BY_NAME["nt"].media_type),
+)
+# Text formats get `; charset=utf-8` on the wire.
+TEXT_TYPES = ("text/", "application/n-triples", "application/n-quads", "application/trig")
+
+
+def content_type(media_type: str) -> str:
+    return f"{media_type}; charset=utf-8" if media_type.startswith(TEXT_TYPES) else media_type

@@ -1,0 +1,1 @@
+"""The HTML pages for people, and the pictures they show."""

@@ -1,0 +1,101 @@
+"""The home page."""
+
+from collections import defaultdict
+
+import pyoxigraph as ox
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sundhedsgraf.pages.labels import (
+    DCTERMS,
+    SKOS,
+    Index,
+    first_value,
+    link,
+    literal_in,
+    number_key,
+    objects,
+    organisation_classes,
+    slug,
+    subjects_of,
+)
+from sundhedsgraf.pages.lists import LISTS
+from sundhedsgraf.pages.page import Page, cached
+from sundhedsgraf.publication import Publication
+from sundhedsgraf.settings import Settings
+
+
+def home_view(pub: Publication, idx: Index, lang: str) -> dict:
+    store, sg = pub.store, idx.sg
+    areas = []
+    for fa in idx.instances({sg + "FocusArea"}):
+        initiatives = []
+        for ini in subjects_of(store, sg + "focusArea", fa):
+            status = first_value(store, ini, sg + "outcomeStatus")
+            initiatives.append(
+                {
+                    "id": first_value(store, ini, DCTERMS + "identifier") or "",
+                    "initiative": link(idx, ini, lang),
+                    "status": link(idx, status, lang) if status else None,
+                    "state": slug(status) if status else "",
+                }
+            )
+        initiatives.sort(key=lambda r: number_key(r["id"]))
+        areas.append(
+            {
+                "notation": first_value(store, fa, SKOS + "notation") or "",
+                "area": link(idx, fa, lang),
+                "initiatives": initiatives,
+            }
+        )
+    areas.sort(key=lambda a: number_key(a["notation"]))
+    milestones = idx.instances({sg + "Milestone"})
+    states = defaultdict(int)
+    for m in milestones:
+        status = first_value(store, m, sg + "milestoneStatus")
+        states[slug(status) if status else "other"] += 1
+    sources = sorted(  # what the initiatives cite as their source
+        {
+            o.value
+            for ini in idx.instances({sg + "Initiative"})
+            for o in objects(store, ini, DCTERMS + "source")
+            if isinstance(o, ox.NamedNode)
+        }
+    )
+    source_views = []
+    for s in sources:
+        title = literal_in(store, s, DCTERMS + "title", lang)
+        source_views.append(
+            {
+                "source": link(idx, s, lang),
+                "issued": first_value(store, s, DCTERMS + "issued") or "",
+                "description": (literal_in(store, s, DCTERMS + "description", lang) or ("", ""))[0],
+                "title": title[0] if title else "",
+            }
+        )
+    counts = [
+        ("initiatives", len(idx.instances({sg + "Initiative"})), "initiatives"),
+        ("systems", len(idx.instances(idx.subclasses(sg + "System"))), "systems"),
+        ("standards", len(idx.instances(idx.subclasses(sg + "Standard"))), "standards"),
+        ("organisations", len(idx.instances(organisation_classes(idx))), "organisations"),
+        ("milestones_achieved", states["achieved"], "milestones?status=achieved"),
+        ("milestones_planned", states["planned"], "milestones?status=planned"),
+        ("milestones_revised", states["revised"], "milestones?status=revised"),
+    ]
+    return {
+        "areas": areas,
+        "sources": source_views,
+        "counts": counts,
+        "triples": pub.manifest.get("triples"),
+        "files": sorted(pub.files.items()),
+    }
+
+
+def home_page(request: Request, pub: Publication, settings: Settings) -> Response:
+    page = Page(request, pub, settings)
+
+    def make():
+        view = home_view(pub, page.idx, page.lang)
+        return page.render("home.html", view=view, lists=LISTS)
+
+    return cached(page, make)

@@ -1,0 +1,127 @@
+"""The pictures of the portfolio as SVG, drawn from a publication's store by SPARQL.
+
+- `network(pub, lang, public, around=None)`: the dependency network, whole or around a resource;
+- `timeline(pub, lang, public, focus_area=None)`: the milestones on a time axis;
+- `portfolio(pub, lang, public, by="focus-area")`: initiatives per focus area or owner by outcome.
+
+Each returns SVG text (no XML declaration, ready to inline in a page or serve as
+image/svg+xml): titled and described in `lang` ("da" or "en"), every value from the data
+escaped, no scripts, no event handlers, no styles but presentation attributes, and no links but
+to our own resource pages under `public` + "doc/". Same publication and arguments, same bytes.
+"""
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sundhedsgraf.pages.labels import SKOS, first_value, number_key
+from sundhedsgraf.pages.page import Page, cached
+from sundhedsgraf.publication import Publication
+from sundhedsgraf.settings import Settings
+from sundhedsgraf.web.responses import HTTPProblem, conditional
+
+from .network import network
+from .portfolio import portfolio
+from .timeline import timeline
+
+log = logging.getLogger(__name__)
+
+
+PICTURES = ("network", "timeline", "portfolio")
+PORTFOLIO_BY = ("focus-area", "owner")
+DRAWINGS = {"network": network, "timeline": timeline, "portfolio": portfolio}
+
+
+def draw(name: str, pub: Publication, lang: str, public: str, **options) -> str | None:
+    """SVG text from sundhedsgraf.pictures, remembered per build; None if drawing failed."""
+    key = (draw, name, lang, public, tuple(sorted(options.items())))
+    try:
+        return pub.cache.get(key, lambda: DRAWINGS[name](pub, lang, public, **options))
+    except Exception:  # a picture must not take its page down; the log has the reason
+        log.exception("drawing %s %s failed", name, options)
+        return None
+
+
+def picture_options(page: Page, name: str) -> dict:
+    """The options of picture `name` from the query: validated against the data."""
+    params = page.request.query_params
+    if name == "network":
+        around = params.get("around")
+        if around is None or around == "":
+            return {}
+        iri = around if "://" in around else page.pub.base + "id/" + around
+        if iri not in set(page.idx.subjects):
+            raise HTTPProblem(
+                400, f"around must name a resource of this dataset, not {around[:80]!r}"
+            )
+        return {"around": iri}
+    if name == "timeline":
+        return {"focus_area": focus_area(page)}
+    by = params.get("by") or "focus-area"
+    if by not in PORTFOLIO_BY:
+        raise HTTPProblem(400, f"by must be one of {', '.join(PORTFOLIO_BY)}, not {by[:40]!r}")
+    return {"by": by}
+
+
+def focus_area(page: Page) -> str | None:
+    value = page.request.query_params.get("focus-area") or None
+    if value is None:
+        return None
+    areas = {
+        first_value(page.pub.store, fa, SKOS + "notation"): fa
+        for fa in page.idx.instances({page.idx.sg + "FocusArea"})
+    }
+    if value not in areas:
+        raise HTTPProblem(
+            400, f"focus-area must be one of {', '.join(sorted(areas))}, not {value[:40]!r}"
+        )
+    return areas[value]
+
+
+def pictures_page(request: Request, pub: Publication, settings: Settings) -> Response:
+    page = Page(request, pub, settings)
+    chosen = focus_area(page)
+
+    def make():
+        areas = sorted(
+            (
+                {
+                    "key": first_value(pub.store, fa, SKOS + "notation"),
+                    "label": page.idx.label(fa, page.lang),
+                    "selected": fa == chosen,
+                }
+                for fa in page.idx.instances({page.idx.sg + "FocusArea"})
+            ),
+            key=lambda a: number_key(a["key"]),
+        )
+        chosen_key = next((a["key"] for a in areas if a["selected"]), None)
+        svg = {
+            "network": draw("network", pub, page.lang, page.public),
+            "timeline": draw("timeline", pub, page.lang, page.public, focus_area=chosen),
+            "by_focus_area": draw("portfolio", pub, page.lang, page.public, by="focus-area"),
+            "by_owner": draw("portfolio", pub, page.lang, page.public, by="owner"),
+        }
+        return page.render("pictures.html", svg=svg, areas=areas, chosen=chosen_key)
+
+    return cached(page, make, ("focus-area",))
+
+
+def svg_file(request: Request, pub: Publication, settings: Settings, name: str) -> Response:
+    page = Page(request, pub, settings)
+    if name not in PICTURES:
+        raise HTTPProblem(404, f"no picture {name!r}; pictures: {', '.join(PICTURES)}")
+    options = picture_options(page, name)
+    svg = draw(name, pub, page.lang, page.public, **options)
+    if svg is None:
+        raise HTTPProblem(500, "the picture could not be drawn")
+    headers = {
+        "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Language": page.lang,
+        "Vary": "Accept-Language",
+        "Cache-Control": "public, max-age=60",
+    }
+    return conditional(
+        request, svg.encode(), "image/svg+xml", headers, last_modified=pub.last_modified
+    )

@@ -1,0 +1,261 @@
+"""The page of one resource: labels, prose, properties, milestones, figures, provenance."""
+
+from collections import defaultdict
+
+import pyoxigraph as ox
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sundhedsgraf.formats import DOCUMENT_TYPES
+from sundhedsgraf.pages import i18n
+from sundhedsgraf.pages.labels import (
+    DCTERMS,
+    OWL,
+    PROV,
+    TYPE,
+    Index,
+    first_value,
+    link,
+    literal_in,
+    number_key,
+    objects,
+    slug,
+    subjects_of,
+    term_view,
+)
+from sundhedsgraf.pages.page import Page, kept
+from sundhedsgraf.pages.pictures import draw
+from sundhedsgraf.publication import Publication
+from sundhedsgraf.settings import Settings
+from sundhedsgraf.web.linked_data import page_number, resource, serialize
+from sundhedsgraf.web.resource_description import describe, inbound_page
+from sundhedsgraf.web.responses import DOCUMENT_OFFERS, HTTPProblem
+
+# Prose shown above the property table, in the page language: (predicate, text key).
+PROSE = (
+    ("dcterms:description", "description"),
+    ("sg:statusSummary", "status_summary"),
+    ("sg:statusReason", "status_reason"),
+    ("skos:definition", "definition"),
+    ("sg:counts", "description"),
+)
+MILESTONE_STATES = ("achieved", "planned", "revised")
+
+
+def resource_view(
+    pub: Publication, idx: Index, node: ox.NamedNode, lang: str, page: int, page_size: int
+) -> dict:
+    store, iri = pub.store, node.value
+    triples = list(
+        dict.fromkeys(
+            ox.Triple(q.subject, q.predicate, q.object)
+            for q in store.quads_for_pattern(node, None, None)
+        )
+    )
+    # A super-property stated next to a more specific one (the build's entailment) is implied.
+    by_object = defaultdict(set)
+    for t in triples:
+        by_object[t.object].add(t.predicate.value)
+    shown = [
+        t
+        for t in triples
+        if not any(
+            t.predicate.value in idx.ancestors(other, idx.super_properties)
+            for other in by_object[t.object]
+            if other != t.predicate.value
+        )
+    ]
+    groups: dict[str, list] = {}
+    for t in sorted(
+        shown,
+        key=lambda t: (
+            t.predicate.value != TYPE,
+            idx.label(t.predicate.value, lang),
+            str(t.object),
+        ),
+    ):
+        groups.setdefault(t.predicate.value, []).append(t.object)
+    properties = [
+        {
+            "predicate": link(idx, p, lang),
+            "values": [term_view(idx, o, lang, store) for o in values],
+        }
+        for p, values in groups.items()
+    ]
+    prose = []
+    for curie, key in PROSE:
+        found = literal_in(store, iri, idx.expand(curie), lang)
+        if found:
+            prose.append({"key": key, "text": found[0], "lang": found[1]})
+    types = sorted(idx.types.get(iri, ()))
+    chosen, total, pages = inbound_page(store, node, page, page_size)
+    inbound: dict = {}
+    for t in chosen:
+        inbound.setdefault(t.subject, []).append(t.predicate.value)
+    inbound_rows = []
+    for subject, predicates in inbound.items():
+        specific = [
+            p
+            for p in predicates
+            if not any(p in idx.ancestors(o, idx.super_properties) for o in predicates if o != p)
+        ]
+        inbound_rows.append(
+            {
+                "subject": term_view(idx, subject, lang),
+                "predicates": [link(idx, p, lang) for p in specific],
+            }
+        )
+    return {
+        "iri": iri,
+        "label": idx.label(iri, lang),
+        "label_lang": (i18n.pick(idx.labels.get(iri, {}), lang) or ("", ""))[1],
+        "types": [link(idx, t, lang) for t in types],
+        "prose": prose,
+        "properties": properties,
+        "inbound": inbound_rows,
+        "inbound_total": total,
+        "page": page,
+        "pages": pages,
+        "milestones": milestones_of(pub, idx, iri, lang),
+        "figures": figures_of(pub, idx, iri, lang),
+        "provenance": provenance_of(pub, idx, iri, lang),
+        "deprecated": any(
+            isinstance(o, ox.Literal) and o.value == "true"
+            for o in objects(store, iri, OWL + "deprecated")
+        ),
+        "kind": kind_of(idx, iri),
+    }
+
+
+def kind_of(idx: Index, iri: str) -> str | None:
+    """initiative, system, standard, project or None: which pictures a page gets."""
+    types = idx.types.get(iri, set())
+    sg = idx.sg
+    for name, cls in (("initiative", "Initiative"), ("system", "System"), ("standard", "Standard")):
+        if types & idx.subclasses(sg + cls):
+            return name
+    return None
+
+
+def milestone_row(pub: Publication, idx: Index, m: str, lang: str) -> dict:
+    store, sg = pub.store, idx.sg
+    status = first_value(store, m, sg + "milestoneStatus")
+    when = literal_in(store, m, sg + "dateAsPublished", lang)
+    owner = first_value(store, m, sg + "milestoneOf")
+    return {
+        "milestone": link(idx, m, lang),
+        "status": link(idx, status, lang) if status else None,
+        "state": slug(status) if status and slug(status) in MILESTONE_STATES else "other",
+        "when": when[0] if when else "",
+        "when_lang": when[1] if when else "",
+        "start": first_value(store, m, sg + "periodStart") or "",
+        "end": first_value(store, m, sg + "periodEnd") or "",
+        "of": link(idx, owner, lang) if owner else None,
+    }
+
+
+def milestones_of(pub: Publication, idx: Index, iri: str, lang: str) -> list[dict]:
+    sg = idx.sg
+    found = set(subjects_of(pub.store, sg + "milestoneOf", iri))
+    if sg + "Initiative" in idx.types.get(iri, ()):
+        found |= {
+            m
+            for m in subjects_of(pub.store, PROV + "wasDerivedFrom", iri)
+            if sg + "Milestone" in idx.types.get(m, ())
+        }
+    rows = [milestone_row(pub, idx, m, lang) for m in found]
+    return sorted(rows, key=lambda r: (r["start"], r["end"], r["milestone"]["text"]))
+
+
+def figure_row(pub: Publication, idx: Index, f: str, lang: str) -> dict:
+    store, sg = pub.store, idx.sg
+    unit = first_value(store, f, sg + "unit")
+    comparator = first_value(store, f, sg + "comparator")
+    published = literal_in(store, f, sg + "valueAsPublished", lang)
+    of = first_value(store, f, sg + "figureOf")
+    return {
+        "figure": link(idx, f, lang),
+        "value": first_value(store, f, sg + "value") or "",
+        "out_of": first_value(store, f, sg + "outOf"),
+        "unit": link(idx, unit, lang) if unit else None,
+        "comparator": link(idx, comparator, lang) if comparator else None,
+        "published": published[0] if published else "",
+        "published_lang": published[1] if published else "",
+        "period": first_value(store, f, sg + "referencePeriod") or "",
+        "of": link(idx, of, lang) if of else None,
+    }
+
+
+def figures_of(pub: Publication, idx: Index, iri: str, lang: str) -> list[dict]:
+    found = subjects_of(pub.store, idx.sg + "figureOf", iri)
+    return sorted((figure_row(pub, idx, f, lang) for f in found), key=lambda r: r["figure"]["text"])
+
+
+def provenance_of(pub: Publication, idx: Index, iri: str, lang: str) -> dict:
+    """Where the facts about `iri` come from: initiatives read, and the source document."""
+    store = pub.store
+    read_from = [
+        o.value for o in objects(store, iri, PROV + "wasDerivedFrom") if isinstance(o, ox.NamedNode)
+    ]
+    mentioned = [
+        o.value for o in objects(store, iri, idx.sg + "mentionedIn") if isinstance(o, ox.NamedNode)
+    ]
+    sources = {
+        o.value for o in objects(store, iri, DCTERMS + "source") if isinstance(o, ox.NamedNode)
+    }
+    for initiative in read_from + mentioned:
+        sources |= {
+            o.value
+            for o in objects(store, initiative, DCTERMS + "source")
+            if isinstance(o, ox.NamedNode)
+        }
+    order = lambda i: number_key(first_value(store, i, DCTERMS + "identifier") or i)  # noqa: E731
+    return {
+        "read_from": [link(idx, i, lang) for i in sorted(read_from, key=order)],
+        "mentioned_in": [link(idx, i, lang) for i in sorted(mentioned, key=order)],
+        "sources": [link(idx, s, lang) for s in sorted(sources)],
+    }
+
+
+def resource_page(request: Request, pub: Publication, settings: Settings, path: str) -> Response:
+    page = Page(request, pub, settings)
+    stem = path.removesuffix(".html")
+    node = resource(pub, "id/" + stem)
+    number = page_number(request)
+
+    def make():
+        idx = page.idx
+        if not any(True for _ in pub.store.quads_for_pattern(node, None, None)) and not any(
+            True for _ in pub.store.quads_for_pattern(None, None, node)
+        ):
+            raise HTTPProblem(404, f"no resource {node.value} in this dataset")
+        view = resource_view(pub, idx, node, page.lang, number, settings.describe_page)
+        if number > view["pages"]:
+            raise HTTPProblem(
+                404, f"page {number} is past the last page ({view['pages']}) of inbound links"
+            )
+        found = describe(pub.store, node, number, settings.describe_page)
+        data = serialize(found.triples, "application/ld+json", pub.base).decode()
+        picture = None
+        if view["kind"] in ("initiative", "system", "standard"):
+            picture = draw("network", pub, page.lang, page.public, around=node.value)
+        doc = page.public + "doc/" + stem
+        downloads = [(ext, media, f"{doc}.{ext}") for media, ext in DOCUMENT_TYPES.items()]
+        return page.render(
+            "resource.html",
+            view=view,
+            jsonld=data,
+            picture=picture,
+            downloads=downloads,
+            doc=doc,
+            stem=stem,
+        )
+
+    body = kept(page, make, ("page",))
+    doc = page.public + "doc/" + stem
+    alternates = ", ".join(
+        f'<{doc}.{ext}>; rel="alternate"; type="{media}"' for media, ext in DOCUMENT_OFFERS.items()
+    )
+    suffix = "" if number == 1 else f"?page={number}"
+    headers = {"Link": alternates, "Content-Location": f"{doc}.html{suffix}"}
+    return page.respond(body, headers=headers)

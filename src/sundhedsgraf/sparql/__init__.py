@@ -1,0 +1,1 @@
+"""The SPARQL endpoint: protocol, query guard, worker processes, federation, result formats."""

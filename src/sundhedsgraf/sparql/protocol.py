@@ -1,0 +1,213 @@
+"""The SPARQL 1.1 Protocol, read-only: parse a request, check it, run it, remember the answer."""
+
+import asyncio
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sundhedsgraf.formats import (
+    GRAPH_ALIASES,
+    GRAPH_TYPES,
+    RDF,
+    RDF_BY_NAME,
+    RESULT_ALIASES,
+    RESULTS,
+    RESULTS_BY_MEDIA_TYPE,
+    RESULTS_BY_NAME,
+    content_type,
+)
+from sundhedsgraf.publication import Publication
+from sundhedsgraf.settings import Settings
+from sundhedsgraf.sparql.cache import AnswerCache
+from sundhedsgraf.sparql.guard import QueryRefused, QueryShape, check
+from sundhedsgraf.sparql.workers import Busy, Job, QueryPool, TimedOut
+from sundhedsgraf.web.responses import HTTPProblem, conditional, etag_of, negotiate
+
+RESULT_TYPES = tuple(RESULTS_BY_MEDIA_TYPE)
+# ?format= names: (type for SELECT/ASK, type for CONSTRUCT/DESCRIBE)
+FORMATS = {
+    **{f.name: (f.media_type, None) for f in RESULTS},
+    **{f.name: (None, f.media_type) for f in RDF},
+    **{name: (None, f.media_type) for f in RDF for name in f.names},
+    "json": (RESULTS_BY_NAME["json"].media_type, RDF_BY_NAME["jsonld"].media_type),
+    "xml": (RESULTS_BY_NAME["xml"].media_type, RDF_BY_NAME["rdf"].media_type),
+    **{f.media_type: (f.media_type, None) for f in RESULTS},
+    **{f.media_type: (None, f.media_type) for f in RDF},
+}
+FORM_TYPES = {"SELECT": 0, "ASK": 0, "CONSTRUCT": 1, "DESCRIBE": 1}
+VARY = {"Vary": "Accept"}
+FORM = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+# of the time limit, what SERVICE calls may take: a slow remote is reported as such before
+# the worker is stopped at the limit
+SERVICE_SHARE = 0.9
+INLINE_GUARD = 2000  # characters of query text checked on the event loop
+READ_ONLY = "updates are not allowed: this endpoint is read-only"
+
+
+@dataclass(frozen=True)
+class Request_:
+    query: str
+    default_graphs: tuple[str, ...] | None
+    named_graphs: tuple[str, ...] | None
+    format: str | None
+
+
+async def read_request(request: Request, settings: Settings) -> Request_:
+    """The query and dataset of a GET or POST, or an HTTPProblem naming what is wrong."""
+    params = parse_qsl(request.url.query, keep_blank_values=True)
+    if request.method == "POST":
+        params += await read_body(request, settings)
+    values: dict[str, list[str]] = {}
+    for name, value in params:
+        values.setdefault(name, []).append(value)
+    if "update" in values:
+        raise HTTPProblem(403, READ_ONLY + " (the request has an update parameter)")
+    queries = values.get("query", [])
+    if len(queries) != 1:
+        raise HTTPProblem(400, f"give exactly one query parameter, not {len(queries)}")
+    if not queries[0].strip():
+        raise HTTPProblem(400, "the query is empty")
+    if len(queries[0].encode()) > settings.max_query_bytes:
+        raise HTTPProblem(413, f"the query is longer than {settings.max_query_bytes} bytes")
+    formats = values.get("format", [])
+    if len(formats) > 1:
+        raise HTTPProblem(400, "give at most one format parameter")
+    default, named = values.get("default-graph-uri"), values.get("named-graph-uri")
+    return Request_(
+        queries[0],
+        tuple(default) if default else None,
+        tuple(named) if named else None,
+        formats[0] if formats else None,
+    )
+
+
+async def read_body(request: Request, settings: Settings) -> list[tuple[str, str]]:
+    """The parameters a POST carries: a form, or a query as the whole body."""
+    raw_type = request.headers.get("content-type")
+    if raw_type is None:
+        raise HTTPProblem(415, f"a POST needs a Content-Type: {FORM} or {QUERY_TYPE}")
+    kind = raw_type.partition(";")[0].strip().lower()
+    if kind == UPDATE_TYPE:
+        raise HTTPProblem(403, READ_ONLY)
+    if kind not in (FORM, QUERY_TYPE):
+        raise HTTPProblem(415, f"Content-Type {kind} is not taken here; use {FORM} or {QUERY_TYPE}")
+    body = await limited_body(request, settings.max_query_bytes * 3 + 1024)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise HTTPProblem(400, f"the body is not UTF-8 (byte {error.start})") from None
+    if kind == QUERY_TYPE:
+        return [("query", text)]
+    return parse_qsl(text, keep_blank_values=True)
+
+
+async def limited_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise HTTPProblem(413, f"the request body is larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPProblem(413, f"the request body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def media_types(request: Request, asked: Request_) -> tuple[str | None, str | None]:
+    """(type for SELECT/ASK, type for CONSTRUCT/DESCRIBE) from ?format= or Accept."""
+    if asked.format is not None:
+        if asked.format not in FORMATS:
+            raise HTTPProblem(
+                400, f"unknown format {asked.format!r}; use one of: {', '.join(FORMATS)}"
+            )
+        return FORMATS[asked.format]
+    accept = request.headers.get("accept")
+    chosen = []
+    for offered, aliases in ((RESULT_TYPES, RESULT_ALIASES), (tuple(GRAPH_TYPES), GRAPH_ALIASES)):
+        try:
+            chosen.append(negotiate(accept, offered, aliases))
+        except HTTPProblem:
+            chosen.append(None)
+    if chosen == [None, None]:
+        offered = ", ".join(RESULT_TYPES + tuple(GRAPH_TYPES))
+        raise HTTPProblem(
+            406, f"none of the formats in Accept: {accept} is served; available: {offered}"
+        )
+    return chosen[0], chosen[1]
+
+
+def guard(asked: Request_, settings: Settings, pub: Publication) -> QueryShape:
+    """The query's shape after the policy checks, or an HTTPProblem."""
+    try:
+        shape = check(asked.query, settings.service_allowlist, pub.graphs)
+    except QueryRefused as refused:
+        status = 403 if str(refused).startswith("updates are not allowed") else 400
+        raise HTTPProblem(status, str(refused)) from None
+    for graph in (asked.default_graphs or ()) + (asked.named_graphs or ()):
+        if graph not in pub.graphs:
+            raise HTTPProblem(
+                400, f"no graph {graph} in this dataset; graphs: {', '.join(pub.graphs)}"
+            )
+    return shape
+
+
+async def answer(
+    request, settings: Settings, pub: Publication, pool: QueryPool, memory: AnswerCache
+):
+    asked = await read_request(request, settings)
+    types = media_types(request, asked)
+    # Only requests that passed the guard are remembered, so a remembered one needs no check.
+    key = (pub.id, asked.query, asked.default_graphs, asked.named_graphs, types)
+    remembered = memory.get(key)
+    if remembered is None:
+        result, federated = await evaluate(asked, types, settings, pub, pool)
+        # a federated answer depends on other endpoints: neither remembered nor cached
+        remembered = (result, etag_of(result.body)) if federated else memory.put(key, result)
+        headers = {**VARY, "Cache-Control": "no-store"} if federated else VARY
+    else:
+        headers = VARY
+    result, etag = remembered
+    if result.status != 200:
+        return Response(result.body, result.status, headers, content_type(result.media_type))
+    return conditional(request, result.body, result.media_type, headers, etag)
+
+
+async def evaluate(asked: Request_, types, settings: Settings, pub: Publication, pool):
+    """(the Answer, whether the query calls SERVICE)."""
+    if len(asked.query) < INLINE_GUARD:
+        shape = guard(asked, settings, pub)
+    else:  # long texts take the guard milliseconds: not on the event loop
+        shape = await asyncio.to_thread(guard, asked, settings, pub)
+    form = shape.form
+    if form in FORM_TYPES and types[FORM_TYPES[form]] is None:
+        kind = "graph" if FORM_TYPES[form] else "result"
+        asked_for = f"format {asked.format!r}" if asked.format else "the Accept header"
+        raise HTTPProblem(406, f"{asked_for} names no {kind} format a {form} query gives")
+    job = Job(
+        str(pub.folder),
+        asked.query,
+        asked.default_graphs,
+        asked.named_graphs,
+        types[0],
+        types[1],
+        settings.max_rows,
+        settings.max_result_bytes,
+        bool(shape.from_graphs or shape.from_named),
+        shape.service_spans,
+        settings.service_allowlist,
+        settings.time_limit * SERVICE_SHARE,
+        settings.service_max_bytes,
+    )
+    try:
+        return await pool.run(job), bool(shape.service_spans)
+    except Busy:
+        message = "the server is busy with other queries; try again shortly"
+        raise HTTPProblem(503, message, {"Retry-After": "1"}) from None
+    except TimedOut:
+        message = f"the query ran longer than the time limit of {settings.time_limit:g} s"
+        raise HTTPProblem(503, message + " and was stopped", {"Retry-After": "1"}) from None

@@ -1,0 +1,1 @@
+"""Serving a build over HTTP: responses, content negotiation, linked-data documents."""
