@@ -13,7 +13,7 @@ from rdflib import RDF, Graph, URIRef
 
 from sundhedsgraf.build import dumps
 from sundhedsgraf.build import output as publish
-from sundhedsgraf.build.pipeline import check
+from sundhedsgraf.build.pipeline import prepare
 from sundhedsgraf.namespaces import DEFAULT_BASE, PREFIXES
 from sundhedsgraf.publication import open_publication
 
@@ -155,7 +155,7 @@ def test_sg_sub_properties_are_entailed_transitively(built):
 def test_blank_node_labels_are_local_to_a_file(project):
     for name in ("a", "b"):
         (project / "data" / f"{name}.ttl").write_text(f'_:b1 <urn:p> "{name}" .\n')
-    data = check(project, DEFAULT_BASE).published.data
+    data = prepare(project, DEFAULT_BASE).build.data
     assert len(set(data.subjects(URIRef("urn:p"), None))) == 2
 
 
@@ -278,6 +278,6 @@ def test_the_real_repository_builds(tmp_path, cli):
         shutil.copytree(REPO / folder, tmp_path / folder)
     code, out, err = cli("build", "--root", tmp_path)
     assert code == 0, err
-    checked = check(tmp_path, DEFAULT_BASE)
-    initiatives = set(checked.published.data.subjects(RDF.type, URIRef(SG + "Initiative")))
+    checked = prepare(tmp_path, DEFAULT_BASE)
+    initiatives = set(checked.build.data.subjects(RDF.type, URIRef(SG + "Initiative")))
     assert len(initiatives) == 27

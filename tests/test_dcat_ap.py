@@ -124,14 +124,14 @@ def test_a_licence_literal_fails(built):
 
 def test_the_build_fails_on_a_violation_and_keeps_dist(built, cli, monkeypatch):
     before = snapshot(built)
-    describe = build_module.describe
+    describe = build_module.describe_dataset
 
     def without_publisher(*args, **kwargs):
         d = describe(*args, **kwargs)
         d.remove((None, DCTERMS.publisher, None))
         return d
 
-    monkeypatch.setattr(build_module, "describe", without_publisher)
+    monkeypatch.setattr(build_module, "describe_dataset", without_publisher)
     code, _, err = cli("build", "--root", built)
     assert code == 1
     assert "does not conform to DCAT-AP 3.0.1" in err and "dist/ is unchanged" in err

@@ -9,7 +9,7 @@ import pytest
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
-from sundhedsgraf.build.pipeline import check
+from sundhedsgraf.build.pipeline import prepare
 from sundhedsgraf.formats import RDF as DUMPS
 from sundhedsgraf.namespaces import DEFAULT_BASE
 from sundhedsgraf.rdfio import to_rdflib
@@ -44,7 +44,7 @@ def as_graph(quads, graph_name=None, any_graph=True) -> Graph:
 
 @pytest.fixture
 def published(built):
-    return check(built, DEFAULT_BASE).published
+    return prepare(built, DEFAULT_BASE).build
 
 
 @pytest.mark.parametrize("dump", DUMPS, ids=lambda d: d.name)

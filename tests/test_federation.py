@@ -17,7 +17,7 @@ import pytest
 from conftest import Server, free_port
 
 from sundhedsgraf.sparql.federation import CallFailed, rewrite
-from sundhedsgraf.sparql.guard import check
+from sundhedsgraf.sparql.guard import admit
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "tests/fixtures/federation/eu-authority-sample.ttl"
@@ -250,7 +250,7 @@ def test_the_service_description_advertises_federation(federating, server):
 
 
 def relayed(query: str, allowed: str = "http://a/sparql") -> str:
-    spans = check(query, [allowed]).service_spans
+    spans = admit(query, [allowed]).service_spans
     return rewrite(query, spans, lambda target: "http://relay/" + str(len(target)))
 
 

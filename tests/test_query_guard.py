@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sundhedsgraf.sparql.guard import QueryRefused, QueryShape, check, inspect
+from sundhedsgraf.sparql.guard import QueryRefused, QueryShape, admit, inspect
 
 EVIL = "http://127.0.0.1:1/sparql"
 ALLOWED = "http://allowed.example/sparql"
@@ -65,7 +65,7 @@ def reads_from(query: str) -> bool:
 
 def refusal(query: str, **policy) -> str:
     with pytest.raises(QueryRefused) as caught:
-        check(query, **policy)
+        admit(query, **policy)
     return str(caught.value)
 
 
@@ -167,7 +167,7 @@ def test_service_is_found_and_refused(query, target):
 
 @pytest.mark.parametrize(("query", "target"), SERVICES.values(), ids=SERVICES)
 def test_allowlisted_service_passes(query, target):
-    assert check(query, service_allowlist=[target]).services == (target,)
+    assert admit(query, service_allowlist=[target]).services == (target,)
 
 
 @pytest.mark.parametrize(
@@ -184,15 +184,15 @@ def test_service_spelled_with_escapes_counts_as_the_spec_reads_it(query):
     assert not calls_service(query)
     assert inspect(query).services == (EVIL,)
     with pytest.raises(QueryRefused):
-        check(query)
+        admit(query)
 
 
 def test_allowlist_matches_whole_iris_only():
     query = f"SELECT * WHERE {{ SERVICE <{ALLOWED}/more> {{ }} }}"
     with pytest.raises(QueryRefused):
-        check(query, service_allowlist=[ALLOWED])
+        admit(query, service_allowlist=[ALLOWED])
     with pytest.raises(QueryRefused):
-        check(f"SELECT * WHERE {{ SERVICE <{ALLOWED}> {{ }} }}", service_allowlist=[ALLOWED + "/"])
+        admit(f"SELECT * WHERE {{ SERVICE <{ALLOWED}> {{ }} }}", service_allowlist=[ALLOWED + "/"])
 
 
 def test_allowlisted_and_unlisted_services_together_are_refused():
@@ -269,7 +269,7 @@ def test_from_a_foreign_graph_is_refused(template):
 
 @pytest.mark.parametrize("template", FROMS.values(), ids=FROMS)
 def test_from_a_local_graph_passes(template):
-    assert check(template.format(g=LOCAL), local_graphs=[LOCAL]).from_graphs == (LOCAL,)
+    assert admit(template.format(g=LOCAL), local_graphs=[LOCAL]).from_graphs == (LOCAL,)
 
 
 @pytest.mark.parametrize(
@@ -290,7 +290,7 @@ def test_from_named(template):
         local = template.format(g=LOCAL)
     assert inspect(foreign).from_named == (FOREIGN,)
     assert refusal(foreign, local_graphs=[LOCAL]).startswith(f"FROM NAMED <{FOREIGN}> names")
-    assert check(local, local_graphs=[LOCAL]).from_named == (LOCAL,)
+    assert admit(local, local_graphs=[LOCAL]).from_named == (LOCAL,)
 
 
 def test_from_and_from_named_together():
@@ -350,6 +350,15 @@ def test_updates_are_refused(update, keyword):
     assert shape.update == keyword
     message = refusal(update, service_allowlist=[EVIL], local_graphs=[LOCAL, FOREIGN])
     assert message.startswith(f"updates are not allowed: this endpoint is read-only ({keyword} at")
+
+
+def test_a_refusal_carries_its_http_status():
+    """An update is forbidden (403) whatever it says; any other refusal is a bad request."""
+    with pytest.raises(QueryRefused) as update:
+        admit("INSERT DATA { }")
+    with pytest.raises(QueryRefused) as service:
+        admit(f"SELECT * WHERE {{ SERVICE <{EVIL}> {{ }} }}")
+    assert (update.value.status, service.value.status) == (403, 400)
 
 
 def test_update_message_gives_line_and_column():
@@ -415,7 +424,7 @@ HARMLESS = {
 def test_keywords_that_are_not_keywords_pass(query):
     assert parses(query)
     assert not calls_service(query)
-    assert check(query) == QueryShape(inspect(query).form, None, (), (), ())
+    assert admit(query) == QueryShape(inspect(query).form, None, (), (), ())
 
 
 @pytest.mark.parametrize(
@@ -481,7 +490,7 @@ def test_a_megabyte_of_nested_parentheses_is_inspected():
     depth = 500_000
     query = "SELECT * WHERE { FILTER(" + "(" * depth + "1" + ")" * depth + ") }"
     assert len(query) > 1_000_000
-    assert check(query).form == "SELECT"
+    assert admit(query).form == "SELECT"
 
 
 def test_two_hundred_thousand_tokens_are_inspected():
@@ -530,7 +539,7 @@ SPARQLISH = st.lists(
 def test_inspect_and_check_raise_only_query_refused(text):
     try:
         inspect(text)
-        check(text, service_allowlist=["http://x/"], local_graphs=["http://x/"])
+        admit(text, service_allowlist=["http://x/"], local_graphs=["http://x/"])
     except QueryRefused:
         pass
 
@@ -568,7 +577,7 @@ def test_every_service_pyoxigraph_calls_is_refused(elements):
     query = f"{prologue}SELECT * WHERE {{ {body} }}"
     if calls_service(query):
         with pytest.raises(QueryRefused):
-            check(query, service_allowlist=[ALLOWED])
+            admit(query, service_allowlist=[ALLOWED])
 
 
 def test_an_iri_with_a_quote_can_make_a_string_look_like_code():

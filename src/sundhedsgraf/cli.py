@@ -2,35 +2,37 @@
 
 import argparse
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 from sundhedsgraf import __version__
 from sundhedsgraf.build import stats
 from sundhedsgraf.build.formatting import format_file
-from sundhedsgraf.build.pipeline import base_iri, build, check, summary
+from sundhedsgraf.build.pipeline import base_iri, build, prepare, summary
 from sundhedsgraf.build.sources import data_files
 from sundhedsgraf.errors import SundhedsgrafError
 from sundhedsgraf.formats import RDF_BY_NAME
 from sundhedsgraf.namespaces import prefixes
 from sundhedsgraf.publication import build_folder, open_publication
+from sundhedsgraf.settings import Settings, env_name, kind
 from sundhedsgraf.sparql import console as query
 
 
 def cmd_build(args) -> int:
-    built = build(args.root, base_iri(args.base_iri))
-    if built.checked.report.findings:  # warnings do not stop a build, but should be read
-        print(built.checked.report_text(), file=sys.stderr)
-    print(summary(built))
+    written = build(args.root, base_iri(args.base_iri))
+    if written.validated.report.findings:  # warnings do not stop a build, but should be read
+        print(written.validated.report_text(), file=sys.stderr)
+    print(summary(written))
     return 0
 
 
 def cmd_validate(args) -> int:
-    checked = check(args.root, base_iri(args.base_iri))
-    if checked.report.findings:
-        print(checked.report_text())
-    if not checked.report.conforms:
+    validated = prepare(args.root, base_iri(args.base_iri))
+    if validated.report.findings:
+        print(validated.report_text())
+    if not validated.report.conforms:
         return 1
-    print(f"conforms: {len(checked.published.union)} triples, shapes satisfied")
+    print(f"conforms: {len(validated.build.union)} triples, shapes satisfied")
     return 0
 
 
@@ -81,10 +83,10 @@ def cmd_serve(args) -> int:
     from sundhedsgraf.app import create_app
     from sundhedsgraf.settings import from_env
 
-    overrides = {name: getattr(args, name) for name in SERVE_OPTIONS}
+    overrides = {f.name: getattr(args, f.name) for f in fields(Settings)}
     if args.service_allowlist is not None:
         overrides["service_allowlist"] = tuple(args.service_allowlist)
-    settings = from_env(root=args.root, base_iri=args.base_iri, **overrides)
+    settings = from_env(**overrides)
     app = create_app(settings)
     print(
         f"serving {settings.root.resolve() / 'dist'} at http://{settings.host}:{settings.port}/ "
@@ -101,23 +103,17 @@ def cmd_serve(args) -> int:
     return 0
 
 
-# serve options with a value: (name, type, help); each is also $SUNDHEDSGRAF_<NAME>.
-SERVE_OPTIONS = {
-    "host": (str, "address to listen on (default 127.0.0.1)"),
-    "port": (int, "port to listen on (default 8000)"),
-    "public_url": (
-        str,
-        "URL clients reach the server at, behind a proxy (default http://host:port/)",
-    ),
-    "time_limit": (float, "seconds a query may run (default 10)"),
-    "max_rows": (int, "result rows a query may return (default 100000)"),
-    "max_query_bytes": (int, "longest query in bytes (default 100000)"),
-    "max_result_bytes": (int, "largest result in bytes (default 64 MiB)"),
-    "workers": (int, "query worker processes (default 2)"),
-    "max_queue": (int, "queries waiting for a worker before 503 (default 16)"),
-    "cache_bytes": (int, "memory for repeated answers (default 64 MiB)"),
-    "service_max_bytes": (int, "largest answer from a SERVICE endpoint (default 16 MiB)"),
-}
+def add_settings(sub: argparse.ArgumentParser) -> None:
+    """One option per declared setting; the environment fills what the command line leaves."""
+    for f in fields(Settings):
+        if f.name == "root":  # every command has --root
+            continue
+        help = f"{f.metadata['help']} (default {f.metadata['shown']}; ${env_name(f)})"
+        option = "--" + f.name.replace("_", "-")
+        if kind(f) is tuple:
+            sub.add_argument(option, nargs="*", metavar="URL", help=help)
+        else:
+            sub.add_argument(option, type=kind(f), help=help)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -141,28 +137,20 @@ def parser() -> argparse.ArgumentParser:
     command("build", cmd_build, "validate and write dist/ atomically", (common, base))
     command("validate", cmd_validate, "validate only; exit 1 if not conforming", (common, base))
 
-    sub = command("query", cmd_query, "run SPARQL against the built graph")
+    sub = command("query", cmd_query, "run SPARQL against the written graph")
     source = sub.add_mutually_exclusive_group(required=True)
     source.add_argument("query", nargs="?", help="the SPARQL query")
     source.add_argument("--file", type=Path, help="read the query from this file")
     sub.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
 
-    sub = command("export", cmd_export, "the built graph in one RDF format")
+    sub = command("export", cmd_export, "the written graph in one RDF format")
     sub.add_argument("--format", choices=list(RDF_BY_NAME), required=True)
     sub.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
 
-    command("stats", cmd_stats, "counts over the built graph")
+    command("stats", cmd_stats, "counts over the written graph")
 
-    sub = command("serve", cmd_serve, "serve the built graph: SPARQL endpoint and linked data")
-    sub.add_argument("--base-iri", help="refuse to start unless the build is under this base")
-    for name, (kind, text) in SERVE_OPTIONS.items():
-        sub.add_argument("--" + name.replace("_", "-"), type=kind, help=text)
-    sub.add_argument(
-        "--service-allowlist",
-        nargs="*",
-        metavar="URL",
-        help="SPARQL endpoints SERVICE may call (default: none)",
-    )
+    sub = command("serve", cmd_serve, "serve the written graph: SPARQL endpoint and linked data")
+    add_settings(sub)
     sub.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
     sub = command("format", cmd_format, "rewrite data/*.ttl in the canonical Turtle style")

@@ -6,6 +6,15 @@ from rdflib import BNode, URIRef
 
 DEFAULT_BASE = "https://w3id.org/sundhedsgraf/"
 BASE_ENV = "SUNDHEDSGRAF_BASE_IRI"
+_BASE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s]+/(\S*/)?")
+
+
+def check_base_iri(iri: str) -> str | None:
+    """What is wrong with `iri` as a base IRI (absolute, with a host, ending in '/'), or None."""
+    if _BASE_IRI.fullmatch(iri):
+        return None
+    return f"must be an absolute IRI with a host, ending in '/': {iri}"
+
 
 # The canonical prefix map, in the order of docs/prefixes.ttl (a test keeps the two equal).
 PREFIXES = {

@@ -1,37 +1,57 @@
-"""The server's settings: one object, read from the environment and the command line."""
+"""The server's settings: each declared once (name, type, default, help), read from the
+environment and the command line.
+
+The declaration drives `sundhedsgraf serve --help`, the environment variables
+($SUNDHEDSGRAF_<NAME>) and the table in the README (`markdown_table`, checked by a test).
+"""
 
 import os
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
 
 from sundhedsgraf.errors import SundhedsgrafError
+from sundhedsgraf.namespaces import check_base_iri
 
 ENV_PREFIX = "SUNDHEDSGRAF_"
+MiB = 2**20
+
+
+def setting(default, help: str, shown: str | None = None):
+    """A declared setting: its default, what it does, and how the default is said."""
+    metadata = {"help": help, "shown": shown if shown is not None else str(default)}
+    if isinstance(default, tuple):
+        return field(default_factory=lambda: default, metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
 class Settings:
     """Every knob of `sundhedsgraf serve`; each field is also $SUNDHEDSGRAF_<NAME>."""
 
-    root: Path = Path(".")
-    host: str = "127.0.0.1"
-    port: int = 8000
-    # The IRI namespace of the served graph; None means the one the build was made under.
-    base_iri: str | None = None
-    # Where clients reach this server (behind a proxy, not the bound address); None: host:port.
-    public_url: str | None = None
-    time_limit: float = 10.0  # seconds a query may run before its worker is killed
-    max_rows: int = 100_000  # result rows (or triples) a query may return
-    max_query_bytes: int = 100_000  # size of a query or a request body
-    max_result_bytes: int = 64 * 2**20
-    workers: int = 2  # query worker processes
-    max_queue: int = 16  # queries waiting for a worker before 503
-    # SPARQL endpoints that SERVICE may call (exact IRIs); empty: no federation.
-    service_allowlist: tuple[str, ...] = field(default_factory=tuple)
-    service_max_bytes: int = 16 * 2**20  # size of one answer from a SERVICE endpoint
-    cache_bytes: int = 64 * 2**20  # memory for answers to repeated requests
-    describe_page: int = 100  # inbound links per page of a description
+    root: Path = setting(Path("."), "project folder, whose dist/ is served", ".")
+    host: str = setting("127.0.0.1", "address to listen on")
+    port: int = setting(8000, "port to listen on")
+    base_iri: str | None = setting(
+        None, "refuse to start unless the build is under this base IRI", "the build's"
+    )
+    public_url: str | None = setting(
+        None, "URL clients reach the server at, behind a proxy", "http://HOST:PORT/"
+    )
+    time_limit: float = setting(10.0, "seconds a query may run before its worker is killed", "10")
+    max_rows: int = setting(100_000, "result rows (or triples) a query may return")
+    max_query_bytes: int = setting(100_000, "longest query or request body, in bytes")
+    max_result_bytes: int = setting(64 * MiB, "largest result, in bytes", "64 MiB")
+    workers: int = setting(2, "query worker processes")
+    max_queue: int = setting(16, "queries waiting for a worker before 503 (0: none wait)")
+    service_allowlist: tuple[str, ...] = setting(
+        (), "SPARQL endpoints SERVICE may call, exact IRIs", "none: no federation"
+    )
+    service_max_bytes: int = setting(
+        16 * MiB, "largest answer from a SERVICE endpoint, in bytes", "16 MiB"
+    )
+    cache_bytes: int = setting(64 * MiB, "memory for answers to repeated queries", "64 MiB")
+    describe_page: int = setting(100, "inbound links per page of a resource's document")
 
     def __post_init__(self):
         problems = [
@@ -41,10 +61,10 @@ class Settings:
         ]
         if not 0 < self.port < 65536:
             problems.append(f"port must be 1-65535, not {self.port}")
-        for name in ("base_iri", "public_url"):
-            value = getattr(self, name)
-            if value is not None and not re.match(r"https?://[^/]+/(.*/)?$", value):
-                problems.append(f"{name} must be an http(s) URL ending in '/': {value}")
+        if self.base_iri is not None and (problem := check_base_iri(self.base_iri)):
+            problems.append(f"base_iri {problem}")
+        if self.public_url is not None and not re.match(r"https?://[^/]+/(.*/)?$", self.public_url):
+            problems.append(f"public_url must be an http(s) URL ending in '/': {self.public_url}")
         for iri in self.service_allowlist:
             if not re.match(r"https?://[^/\s]+", iri):
                 problems.append(f"service_allowlist entries must be http(s) URLs: {iri}")
@@ -58,34 +78,51 @@ class Settings:
         return self.public_url or f"http://{host}:{self.port}/"
 
 
-def _not_positive(settings: Settings, f) -> bool:
+def kind(f: Field) -> type:
+    """The type a value of `f` is read as: int, float, Path, tuple (of str) or str."""
+    if f.type in (int, float, Path):
+        return f.type
+    return tuple if getattr(f.type, "__origin__", None) is tuple else str
+
+
+def _not_positive(settings: Settings, f: Field) -> bool:
     value = getattr(settings, f.name)
     if f.name == "max_queue":  # 0: no waiting, 503 as soon as every worker is busy
         return value < 0
-    return f.type in (int, float, "int", "float") and f.name != "port" and value <= 0
+    return kind(f) in (int, float) and f.name != "port" and value <= 0
+
+
+def env_name(f: Field) -> str:
+    return ENV_PREFIX + f.name.upper()
 
 
 def from_env(environ=os.environ, **overrides) -> Settings:
     """Settings from $SUNDHEDSGRAF_* variables, then `overrides` (the command line) on top."""
     values = {}
     for f in fields(Settings):
-        raw = environ.get(ENV_PREFIX + f.name.upper())
+        raw = environ.get(env_name(f))
         if raw is not None and raw.strip():
-            values[f.name] = _convert(f.name, f.type, raw.strip())
+            values[f.name] = _convert(f, raw.strip())
     values.update({k: v for k, v in overrides.items() if v is not None})
     return replace(Settings(), **values)
 
 
-def _convert(name: str, kind, raw: str):
-    try:
-        if kind in (int, "int"):
-            return int(raw)
-        if kind in (float, "float"):
-            return float(raw)
-    except ValueError:
-        raise SundhedsgrafError(f"${ENV_PREFIX}{name.upper()} must be a number: {raw}") from None
-    if name == "service_allowlist":
+def _convert(f: Field, raw: str):
+    read = kind(f)
+    if read is tuple:
         return tuple(raw.replace(",", " ").split())
-    if name == "root":
-        return Path(raw)
-    return raw
+    try:
+        return read(raw)
+    except ValueError:
+        raise SundhedsgrafError(f"${env_name(f)} must be a number: {raw}") from None
+
+
+def markdown_table() -> str:
+    """The settings as the README shows them."""
+    lines = ["| option | environment | default | what |", "|---|---|---|---|"]
+    for f in fields(Settings):
+        option = "--" + f.name.replace("_", "-")
+        lines.append(
+            f"| `{option}` | `{env_name(f)}` | {f.metadata['shown']} | {f.metadata['help']} |"
+        )
+    return "\n".join(lines) + "\n"

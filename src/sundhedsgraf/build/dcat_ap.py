@@ -96,7 +96,7 @@ def known_defect(results: Graph, result: Node, description: Graph) -> bool:
     )
 
 
-def check(description: Graph, prefix_map: dict[str, str]) -> Report:
+def require_conformance(description: Graph, prefix_map: dict[str, str]) -> Report:
     """validate(), raising with the findings if the description does not conform."""
     report = validate(description, prefix_map)
     if not report.conforms:

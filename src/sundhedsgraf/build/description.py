@@ -15,7 +15,7 @@ from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, SKOS
 
 from sundhedsgraf import formats
-from sundhedsgraf.build.dumps import Published
+from sundhedsgraf.build.dumps import Build
 from sundhedsgraf.build.linksets import add_linksets
 from sundhedsgraf.namespaces import EXTRA_PREFIXES, prefixes, sg, shorten
 
@@ -63,9 +63,9 @@ KEYWORDS = {
 EXAMPLE_CLASSES = ["Initiative", "Relation", "Milestone"]
 
 
-def describe(published: Published, files: dict[str, bytes], version: str, day: date) -> Graph:
+def describe_dataset(build: Build, files: dict[str, bytes], version: str, day: date) -> Graph:
     """The description of `published`, whose dumps were written as `files` (name -> bytes)."""
-    base, graph = published.base, published.union
+    base, graph = build.base, build.union
     dataset = URIRef(base + "id/dataset")
     g = Graph()
     for name, ns in prefixes(base, extra=True).items():

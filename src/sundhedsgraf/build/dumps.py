@@ -1,4 +1,4 @@
-"""The published graph in every RDF format, plus the ontology, the shapes and the @context.
+"""The build graph in every RDF format, plus the ontology, the shapes and the @context.
 
 Every file is deterministic (same input, same bytes): blank nodes get canonical labels, Turtle
 and TriG are written in the canonical style, N-Triples and N-Quads lines are sorted, RDF/XML
@@ -18,7 +18,7 @@ from sundhedsgraf.rdfio import canonical, to_oxigraph
 
 
 @dataclass
-class Published:
+class Build:
     """What a build publishes: the ontology, the data (with its entailment) and the shapes."""
 
     ontology: Graph
@@ -40,9 +40,9 @@ class Published:
         return {URIRef(graph + "ontology"): self.ontology, URIRef(graph + "data"): self.data}
 
 
-def render(published: Published) -> dict[str, bytes]:
+def render(build: Build) -> dict[str, bytes]:
     """File name -> content, for every file of dist/ but the dataset description."""
-    union, base = published.union, published.base
+    union, base = build.union, build.base
     turtle_prefixes = prefixes(base, extra=True)
     serialized = {
         "sundhedsgraf.ttl": to_turtle(union, turtle_prefixes),
@@ -50,10 +50,10 @@ def render(published: Published) -> dict[str, bytes]:
         "sundhedsgraf.jsonld": jsonld(union, context(base)),
         "context.jsonld": dump_json({"@context": context(base)}),
         "sundhedsgraf.rdf": rdfxml(union, turtle_prefixes),
-        "sundhedsgraf.trig": to_trig(published.named_graphs(), turtle_prefixes),
-        "sundhedsgraf.nq": nquads(published.named_graphs()),
-        "ontology.ttl": to_turtle(published.ontology, turtle_prefixes),
-        "shapes.ttl": to_turtle(published.shapes, turtle_prefixes),
+        "sundhedsgraf.trig": to_trig(build.named_graphs(), turtle_prefixes),
+        "sundhedsgraf.nq": nquads(build.named_graphs()),
+        "ontology.ttl": to_turtle(build.ontology, turtle_prefixes),
+        "shapes.ttl": to_turtle(build.shapes, turtle_prefixes),
     }
     return {name: text.encode() for name, text in serialized.items()}
 

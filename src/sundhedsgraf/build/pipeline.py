@@ -2,7 +2,6 @@
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,8 +10,8 @@ from rdflib.term import Node
 
 from sundhedsgraf import __version__
 from sundhedsgraf.build import dcat_ap, stats
-from sundhedsgraf.build.description import describe
-from sundhedsgraf.build.dumps import Published, dump_json, jsonld, render
+from sundhedsgraf.build.description import describe_dataset
+from sundhedsgraf.build.dumps import Build, dump_json, jsonld, render
 from sundhedsgraf.build.entailment import entail
 from sundhedsgraf.build.jsonld_context import context
 from sundhedsgraf.build.output import publish
@@ -20,25 +19,27 @@ from sundhedsgraf.build.sources import load
 from sundhedsgraf.build.turtle import to_turtle
 from sundhedsgraf.build.validation import Report, validate
 from sundhedsgraf.errors import SundhedsgrafError
-from sundhedsgraf.namespaces import BASE_ENV, DEFAULT_BASE, prefixes, sg
+from sundhedsgraf.namespaces import BASE_ENV, DEFAULT_BASE, check_base_iri, prefixes, sg
 
 
 @dataclass
-class Checked:
-    """Steps 1-4: the graph to publish and its SHACL report."""
+class Validated:
+    """Steps 1-4: the build (ontology, data, shapes) and its SHACL report."""
 
-    published: Published
+    build: Build
     report: Report
     defined_in: dict[Node, list[str]]
     entailed: int
 
     def report_text(self) -> str:
-        return self.report.render(prefixes(self.published.base), self.defined_in)
+        return self.report.render(prefixes(self.build.base), self.defined_in)
 
 
 @dataclass
-class Built:
-    checked: Checked
+class Written:
+    """Step 5: the files of dist/ and the folder they were published in."""
+
+    validated: Validated
     files: dict[str, bytes]
     folder: Path
 
@@ -46,8 +47,8 @@ class Built:
 def base_iri(option: str | None = None) -> str:
     """The base IRI: the option, else $SUNDHEDSGRAF_BASE_IRI, else the default."""
     base = option or os.environ.get(BASE_ENV) or DEFAULT_BASE
-    if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*://[^/]+/(.*/)?$", base):
-        raise SundhedsgrafError(f"base IRI must be an absolute IRI ending in '/': {base}")
+    if problem := check_base_iri(base):
+        raise SundhedsgrafError(f"base IRI {problem}")
     return base
 
 
@@ -57,31 +58,31 @@ def build_time() -> datetime:
     return datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
 
 
-def check(root: Path, base: str) -> Checked:
+def prepare(root: Path, base: str) -> Validated:
     """Parse, rewrite the base, entail and validate; writes nothing."""
     sources = load(root, base)
     entailed = entail(sources.data, sources.ontology, sg(base))
-    published = Published(sources.ontology, sources.data, sources.shapes, base)
-    report = validate(published.union, published.shapes, prefixes(base))
-    return Checked(published, report, sources.defined_in, entailed)
+    build = Build(sources.ontology, sources.data, sources.shapes, base)
+    report = validate(build.union, build.shapes, prefixes(base))
+    return Validated(build, report, sources.defined_in, entailed)
 
 
-def build(root: Path, base: str) -> Built:
-    """check(), then, only if the graph conforms, write every file of dist/ at once."""
-    checked = check(root, base)
-    if not checked.report.conforms:
+def build(root: Path, base: str) -> Written:
+    """prepare(), then, only if the graph conforms, write every file of dist/ at once."""
+    validated = prepare(root, base)
+    if not validated.report.conforms:
         raise SundhedsgrafError(
             "the graph does not conform to the shapes; dist/ is unchanged\n\n"
-            + checked.report_text()
+            + validated.report_text()
         )
-    published, when = checked.published, build_time()
-    files = render(published)
-    description = describe(published, files, __version__, when.date())
-    dcat_ap.check(description, prefixes(base, extra=True))  # raises on a DCAT-AP violation
+    graphs, when = validated.build, build_time()
+    files = render(graphs)
+    description = describe_dataset(graphs, files, __version__, when.date())
+    dcat_ap.require_conformance(description, prefixes(base, extra=True))  # raises if not
     files["dataset.ttl"] = to_turtle(description, prefixes(base, extra=True)).encode()
     files["dataset.jsonld"] = jsonld(description, context(base)).encode()
-    files["manifest.json"] = manifest(files, len(published.union), when, base).encode()
-    return Built(checked, files, publish(root, files))
+    files["manifest.json"] = manifest(files, len(graphs.union), when, base).encode()
+    return Written(validated, files, publish(root, files))
 
 
 def manifest(files: dict[str, bytes], triples: int, when: datetime, base: str) -> str:
@@ -100,18 +101,18 @@ def manifest(files: dict[str, bytes], triples: int, when: datetime, base: str) -
     )
 
 
-def summary(built: Built) -> str:
+def summary(written: Written) -> str:
     """One screen: triples, resources per class, files written."""
-    published = built.checked.published
-    files = [(name, len(content)) for name, content in sorted(built.files.items())]
+    build = written.validated.build
+    files = [(name, len(content)) for name, content in sorted(written.files.items())]
     return "\n\n".join(
         [
-            f"Built {len(published.union)} triples ({built.checked.entailed} entailed) "
-            f"under {published.base}",
+            f"Built {len(build.union)} triples ({written.validated.entailed} entailed) "
+            f"under {build.base}",
             stats.table(
                 "Resources per class (data)",
-                stats.class_counts(published.data, prefixes(published.base)),
+                stats.class_counts(build.data, prefixes(build.base)),
             ),
-            stats.table(f"Files written (bytes) to {built.folder}", files),
+            stats.table(f"Files written (bytes) to {written.folder}", files),
         ]
     )

@@ -28,7 +28,7 @@ from sundhedsgraf.pages.pictures import draw
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.settings import Settings
 from sundhedsgraf.web.linked_data import page_number, resource, serialize
-from sundhedsgraf.web.resource_description import describe, inbound_page
+from sundhedsgraf.web.resource_description import describe_resource, inbound_page
 from sundhedsgraf.web.responses import DOCUMENT_OFFERS, HTTPProblem
 
 # Prose shown above the property table, in the page language: (predicate, text key).
@@ -234,7 +234,7 @@ def resource_page(request: Request, pub: Publication, settings: Settings, path: 
             raise HTTPProblem(
                 404, f"page {number} is past the last page ({view['pages']}) of inbound links"
             )
-        found = describe(pub.store, node, number, settings.describe_page)
+        found = describe_resource(pub.store, node, number, settings.describe_page)
         data = serialize(found.triples, "application/ld+json", pub.base).decode()
         picture = None
         if view["kind"] in ("initiative", "system", "standard"):

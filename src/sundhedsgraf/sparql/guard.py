@@ -31,7 +31,12 @@ from itertools import islice
 
 class QueryRefused(ValueError):
     """The query asks for something this endpoint does not do; the message, shown to the
-    client, says what and where."""
+    client, says what and where. `status` is the HTTP answer: 403 for an update (forbidden
+    whatever it says), 400 for the rest."""
+
+    def __init__(self, message: str, update: bool = False):
+        super().__init__(message)
+        self.status = 403 if update else 400
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,7 @@ def inspect(query: str) -> QueryShape:
     return _survey(query).shape
 
 
-def check(
+def admit(
     query: str, service_allowlist: Iterable[str] = (), local_graphs: Iterable[str] = ()
 ) -> QueryShape:
     """The shape of `query`, or QueryRefused if it is an update, calls SERVICE on anything
@@ -72,7 +77,8 @@ def check(
         keyword, pos = survey.update
         line, column = _line_column(query, pos)
         raise QueryRefused(
-            f"updates are not allowed: this endpoint is read-only ({keyword} at {line}:{column})"
+            f"updates are not allowed: this endpoint is read-only ({keyword} at {line}:{column})",
+            update=True,
         )
     allowed, local = set(service_allowlist), set(local_graphs)
     for hit in survey.hits:

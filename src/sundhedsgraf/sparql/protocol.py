@@ -21,7 +21,7 @@ from sundhedsgraf.formats import (
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.settings import Settings
 from sundhedsgraf.sparql.cache import AnswerCache
-from sundhedsgraf.sparql.guard import QueryRefused, QueryShape, check
+from sundhedsgraf.sparql.guard import QueryRefused, QueryShape, admit
 from sundhedsgraf.sparql.workers import Busy, Job, QueryPool, TimedOut
 from sundhedsgraf.web.responses import HTTPProblem, conditional, etag_of, negotiate
 
@@ -144,10 +144,9 @@ def media_types(request: Request, asked: Request_) -> tuple[str | None, str | No
 def guard(asked: Request_, settings: Settings, pub: Publication) -> QueryShape:
     """The query's shape after the policy checks, or an HTTPProblem."""
     try:
-        shape = check(asked.query, settings.service_allowlist, pub.graphs)
+        shape = admit(asked.query, settings.service_allowlist, pub.graphs)
     except QueryRefused as refused:
-        status = 403 if str(refused).startswith("updates are not allowed") else 400
-        raise HTTPProblem(status, str(refused)) from None
+        raise HTTPProblem(refused.status, str(refused)) from None
     for graph in (asked.default_graphs or ()) + (asked.named_graphs or ()):
         if graph not in pub.graphs:
             raise HTTPProblem(

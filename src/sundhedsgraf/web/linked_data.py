@@ -19,7 +19,7 @@ from sundhedsgraf.formats import DOCUMENT_TYPES, EXTENSIONS, GRAPH_TYPES, conten
 from sundhedsgraf.namespaces import prefixes
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.rdfio import to_rdflib
-from sundhedsgraf.web.resource_description import about, describe, known
+from sundhedsgraf.web.resource_description import about, describe_resource, known
 from sundhedsgraf.web.responses import (
     DOCUMENT_OFFERS,
     HTTPProblem,
@@ -111,7 +111,7 @@ def document(request: Request, pub: Publication, public: str, path: str, page_si
 
 def render_document(pub, public, stem, node, media_type, page, page_size):
     url = public + "doc/" + stem
-    found = describe(pub.store, node, page, page_size)
+    found = describe_resource(pub.store, node, page, page_size)
     if page > found.pages:
         raise HTTPProblem(
             404, f"page {page} is past the last page ({found.pages}) of inbound links"

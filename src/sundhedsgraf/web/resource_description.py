@@ -42,7 +42,9 @@ def known(store: ox.Store, node: ox.NamedNode) -> bool:
     )
 
 
-def describe(store: ox.Store, node: ox.NamedNode, page: int, page_size: int) -> Description:
+def describe_resource(
+    store: ox.Store, node: ox.NamedNode, page: int, page_size: int
+) -> Description:
     """The bounded description of `node` with page `page` (1-based) of its inbound links."""
     triples = dict.fromkeys(outgoing(store, node))
     chosen, total, pages = inbound_page(store, node, page, page_size)
