@@ -123,6 +123,32 @@ class Server:
             self.process.wait()
 
 
+class InProcess:
+    """The app over the real build, in this process (no sockets): for tests that need only the
+    app. Same face as Server: `.url` and `.client`. Its lifespan runs, so queries work too."""
+
+    def __init__(self, root: Path, url: str = "http://sundhedsgraf.test/"):
+        from starlette.testclient import TestClient
+
+        from sundhedsgraf.app import create_app
+        from sundhedsgraf.settings import Settings
+
+        self.url = url
+        app = create_app(Settings(root=root, public_url=url))
+        self.client = TestClient(app, base_url=url, follow_redirects=False).__enter__()
+
+    def stop(self) -> None:
+        self.client.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def app_server(real_root):
+    """The app in-process over the real build, for the whole session."""
+    running = InProcess(real_root)
+    yield running
+    running.stop()
+
+
 @pytest.fixture(scope="session")
 def server(real_root):
     """One server over the real build, default settings, for the whole session."""

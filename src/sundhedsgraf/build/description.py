@@ -9,6 +9,7 @@ the contact point, with values from the EU authority tables, each typed as DCAT-
 
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
@@ -113,10 +114,53 @@ def licence(g: Graph) -> URIRef:
     return cc_by
 
 
+@dataclass(frozen=True)
+class Parties:
+    """The nodes the dataset, its service and its catalogue share."""
+
+    home: URIRef
+    publisher: URIRef
+    contact: URIRef
+    theme: URIRef
+    access: URIRef
+    spatial: URIRef
+
+
 def add_dcat_ap(g: Graph, dataset: URIRef, base: str, day: date) -> None:
     """What DCAT-AP 3 asks beyond DCAT + VoID: publisher, contact point, theme, access rights,
     spatial coverage, keywords, landing page; the catalogue, its record and the SPARQL service.
     Nodes are `<base>id/dataset/{publisher,contact-point,catalog,record,sparql-service}`."""
+    parties = add_parties(g, dataset, base)
+    add_keywords(g, dataset)
+    add_all(
+        g,
+        dataset,
+        [
+            (DCTERMS.publisher, parties.publisher),
+            (DCAT.contactPoint, parties.contact),
+            (DCAT.theme, parties.theme),
+            (DCTERMS.accessRights, parties.access),
+            (DCTERMS.spatial, parties.spatial),
+            (DCAT.landingPage, parties.home),
+        ],
+    )
+    service = add_service(g, dataset, base, parties)
+    add_catalog(g, dataset, service, parties, Literal(day.isoformat(), datatype=XSD.date))
+
+
+def add_all(g: Graph, node: URIRef, pairs: list[tuple[URIRef, URIRef | Literal]]) -> None:
+    for prop, value in pairs:
+        g.add((node, prop, value))
+
+
+def add_keywords(g: Graph, node: URIRef) -> None:
+    for lang, words in KEYWORDS.items():
+        for word in words:
+            g.add((node, DCAT.keyword, Literal(word, lang=lang)))
+
+
+def add_parties(g: Graph, dataset: URIRef, base: str) -> Parties:
+    """The publisher, the contact point, and the EU authority entries the description uses."""
     home = URIRef(base)  # the served home page of the project
     g.add((home, RDF.type, FOAF.Document))
     publisher, contact = URIRef(f"{dataset}/publisher"), URIRef(f"{dataset}/contact-point")
@@ -135,70 +179,71 @@ def add_dcat_ap(g: Graph, dataset: URIRef, base: str, day: date) -> None:
     for standard, title in STANDARDS.items():
         g.add((standard, RDF.type, DCTERMS.Standard))
         g.add((standard, DCTERMS.title, Literal(title, lang="en")))
-    issued = Literal(day.isoformat(), datatype=XSD.date)
+    return Parties(home, publisher, contact, health, public, denmark)
 
-    for lang, words in KEYWORDS.items():
-        for word in words:
-            g.add((dataset, DCAT.keyword, Literal(word, lang=lang)))
-    for prop, value in [
-        (DCTERMS.publisher, publisher),
-        (DCAT.contactPoint, contact),
-        (DCAT.theme, health),
-        (DCTERMS.accessRights, public),
-        (DCTERMS.spatial, denmark),
-        (DCAT.landingPage, home),
-    ]:
-        g.add((dataset, prop, value))
 
+def add_service(g: Graph, dataset: URIRef, base: str, parties: Parties) -> URIRef:
+    """The SPARQL endpoint as a DCAT data service."""
     service = URIRef(f"{dataset}/sparql-service")
     g.add((service, RDF.type, DCAT.DataService))
     add_texts(g, service, SERVICE_TITLE, SERVICE_DESCRIPTION)
-    for prop, value in [
-        (DCAT.endpointURL, URIRef(base + "sparql")),
-        (DCAT.endpointDescription, URIRef(base + "sparql")),  # the SPARQL service description
-        (DCAT.servesDataset, dataset),
-        (DCTERMS.conformsTo, SPARQL_PROTOCOL),
-        (DCTERMS.license, licence(g)),
-        (DCTERMS.accessRights, public),
-        (DCTERMS.publisher, publisher),
-        (DCAT.contactPoint, contact),
-        (DCAT.theme, health),
-    ]:
-        g.add((service, prop, value))
-    for lang, words in KEYWORDS.items():
-        for word in words:
-            g.add((service, DCAT.keyword, Literal(word, lang=lang)))
+    add_all(
+        g,
+        service,
+        [
+            (DCAT.endpointURL, URIRef(base + "sparql")),
+            (DCAT.endpointDescription, URIRef(base + "sparql")),  # the service description
+            (DCAT.servesDataset, dataset),
+            (DCTERMS.conformsTo, SPARQL_PROTOCOL),
+            (DCTERMS.license, licence(g)),
+            (DCTERMS.accessRights, parties.access),
+            (DCTERMS.publisher, parties.publisher),
+            (DCAT.contactPoint, parties.contact),
+            (DCAT.theme, parties.theme),
+        ],
+    )
+    add_keywords(g, service)
+    return service
 
+
+def add_catalog(g: Graph, dataset: URIRef, service: URIRef, parties: Parties, issued) -> None:
+    """The catalogue of the dataset and the service, and its record."""
     catalog, record = URIRef(f"{dataset}/catalog"), URIRef(f"{dataset}/record")
     data_theme = URIRef(EU + "data-theme")
     g.add((data_theme, RDF.type, SKOS.ConceptScheme))
     g.add((data_theme, DCTERMS.title, Literal("Data theme", lang="en")))
     g.add((catalog, RDF.type, DCAT.Catalog))
     add_texts(g, catalog, CATALOG_TITLE, CATALOG_DESCRIPTION)
-    for prop, value in [
-        (DCTERMS.publisher, publisher),
-        (DCAT.dataset, dataset),
-        (DCAT.service, service),
-        (DCAT.record, record),
-        (FOAF.homepage, home),
-        (DCTERMS.license, licence(g)),
-        (DCTERMS.spatial, denmark),
-        (DCAT.themeTaxonomy, data_theme),
-        (DCTERMS.issued, issued),
-        (DCTERMS.modified, issued),
-    ]:
-        g.add((catalog, prop, value))
+    add_all(
+        g,
+        catalog,
+        [
+            (DCTERMS.publisher, parties.publisher),
+            (DCAT.dataset, dataset),
+            (DCAT.service, service),
+            (DCAT.record, record),
+            (FOAF.homepage, parties.home),
+            (DCTERMS.license, licence(g)),
+            (DCTERMS.spatial, parties.spatial),
+            (DCAT.themeTaxonomy, data_theme),
+            (DCTERMS.issued, issued),
+            (DCTERMS.modified, issued),
+        ],
+    )
     for code in ("DAN", "ENG"):
         g.add((catalog, DCTERMS.language, URIRef(f"{EU}language/{code}")))
     # The record says which profile the metadata follows: DCAT-AP 3.0.1, the one the build checks.
     g.add((record, RDF.type, DCAT.CatalogRecord))
-    for prop, value in [
-        (FOAF.primaryTopic, dataset),
-        (DCTERMS.conformsTo, DCAT_AP),
-        (DCTERMS.issued, issued),
-        (DCTERMS.modified, issued),
-    ]:
-        g.add((record, prop, value))
+    add_all(
+        g,
+        record,
+        [
+            (FOAF.primaryTopic, dataset),
+            (DCTERMS.conformsTo, DCAT_AP),
+            (DCTERMS.issued, issued),
+            (DCTERMS.modified, issued),
+        ],
+    )
 
 
 def citation(dataset: URIRef, version: str) -> str:

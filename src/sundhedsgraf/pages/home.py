@@ -26,6 +26,17 @@ from sundhedsgraf.settings import Settings
 
 
 def home_view(pub: Publication, idx: Index, lang: str) -> dict:
+    return {
+        "areas": areas_of(pub, idx, lang),
+        "sources": sources_of(pub, idx, lang),
+        "counts": counts_of(pub, idx),
+        "triples": pub.manifest.get("triples"),
+        "files": sorted(pub.files.items()),
+    }
+
+
+def areas_of(pub: Publication, idx: Index, lang: str) -> list[dict]:
+    """The focus areas in order, each with its initiatives and their outcome."""
     store, sg = pub.store, idx.sg
     areas = []
     for fa in idx.instances({sg + "FocusArea"}):
@@ -48,24 +59,22 @@ def home_view(pub: Publication, idx: Index, lang: str) -> dict:
                 "initiatives": initiatives,
             }
         )
-    areas.sort(key=lambda a: number_key(a["notation"]))
-    milestones = idx.instances({sg + "Milestone"})
-    states = defaultdict(int)
-    for m in milestones:
-        status = first_value(store, m, sg + "milestoneStatus")
-        states[slug(status) if status else "other"] += 1
-    sources = sorted(  # what the initiatives cite as their source
-        {
-            o.value
-            for ini in idx.instances({sg + "Initiative"})
-            for o in objects(store, ini, DCTERMS + "source")
-            if isinstance(o, ox.NamedNode)
-        }
-    )
-    source_views = []
-    for s in sources:
+    return sorted(areas, key=lambda a: number_key(a["notation"]))
+
+
+def sources_of(pub: Publication, idx: Index, lang: str) -> list[dict]:
+    """The documents the initiatives cite as their source."""
+    store = pub.store
+    sources = {
+        o.value
+        for ini in idx.instances({idx.sg + "Initiative"})
+        for o in objects(store, ini, DCTERMS + "source")
+        if isinstance(o, ox.NamedNode)
+    }
+    views = []
+    for s in sorted(sources):
         title = literal_in(store, s, DCTERMS + "title", lang)
-        source_views.append(
+        views.append(
             {
                 "source": link(idx, s, lang),
                 "issued": first_value(store, s, DCTERMS + "issued") or "",
@@ -73,7 +82,17 @@ def home_view(pub: Publication, idx: Index, lang: str) -> dict:
                 "title": title[0] if title else "",
             }
         )
-    counts = [
+    return views
+
+
+def counts_of(pub: Publication, idx: Index) -> list[tuple[str, int, str]]:
+    """(text key, count, list path) for the counts on the home page."""
+    sg = idx.sg
+    states = defaultdict(int)
+    for m in idx.instances({sg + "Milestone"}):
+        status = first_value(pub.store, m, sg + "milestoneStatus")
+        states[slug(status) if status else "other"] += 1
+    return [
         ("initiatives", len(idx.instances({sg + "Initiative"})), "initiatives"),
         ("systems", len(idx.instances(idx.subclasses(sg + "System"))), "systems"),
         ("standards", len(idx.instances(idx.subclasses(sg + "Standard"))), "standards"),
@@ -82,13 +101,6 @@ def home_view(pub: Publication, idx: Index, lang: str) -> dict:
         ("milestones_planned", states["planned"], "milestones?status=planned"),
         ("milestones_revised", states["revised"], "milestones?status=revised"),
     ]
-    return {
-        "areas": areas,
-        "sources": source_views,
-        "counts": counts,
-        "triples": pub.manifest.get("triples"),
-        "files": sorted(pub.files.items()),
-    }
 
 
 def home_page(request: Request, pub: Publication, settings: Settings) -> Response:

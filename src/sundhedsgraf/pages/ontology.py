@@ -41,9 +41,8 @@ ALIGNMENTS = (
 
 def ontology_view(pub: Publication, idx: Index, lang: str) -> dict:
     store, sg = pub.store, idx.sg
+    terms = defaultdict(set)  # term -> its kinds (owl:Class, owl:ObjectProperty, …)
     graph = ox.NamedNode(pub.base + "graph/ontology")
-    data = ox.NamedNode(pub.base + "graph/data")
-    terms = defaultdict(set)
     for q in store.quads_for_pattern(None, ox.NamedNode(TYPE), None, graph):
         if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(sg):
             terms[q.subject.value].add(q.object.value)
@@ -54,42 +53,13 @@ def ontology_view(pub: Publication, idx: Index, lang: str) -> dict:
     keys = type_keys(idx)
     classes, properties = [], []
     for term, kinds in terms.items():
-        view = {
-            "anchor": term[len(sg) :],
-            "term": link(idx, term, lang),
-            "label": idx.label(term, lang),
-            "curie": idx.compact(term),
-            "definition": (literal_in(store, term, SKOS + "definition", lang) or ("", ""))[0],
-            "comment": (literal_in(store, term, RDFS + "comment", lang) or ("", ""))[0],
-            "alignments": [
-                {
-                    "relation": link(idx, a, lang),
-                    "targets": [term_view(idx, o, lang) for o in objects(store, term, a)],
-                }
-                for a in ALIGNMENTS
-                if objects(store, term, a)
-            ],
-            "kinds": [link(idx, k, lang) for k in sorted(kinds)],
-            "deprecated": any(o.value == "true" for o in objects(store, term, OWL + "deprecated")),
-        }
+        view = term_entry(pub, idx, term, kinds, lang)
         if OWL + "Class" in kinds:
             view["instances"] = instance_counts.get(term, 0)
             view["list_key"] = keys.get(term)
             classes.append(view)
         else:
-            view["domain"] = [
-                term_view(idx, o, lang) for o in objects(store, term, RDFS + "domain")
-            ]
-            view["range"] = [term_view(idx, o, lang) for o in objects(store, term, RDFS + "range")]
-            view["uses"] = len(
-                {
-                    (q.subject, q.object)
-                    for q in store.quads_for_pattern(None, ox.NamedNode(term), None, data)
-                }
-            )
-            properties.append(view)
-    classes.sort(key=lambda v: v["anchor"].lower())
-    properties.sort(key=lambda v: v["anchor"].lower())
+            properties.append(view | property_entry(pub, idx, term, lang))
     ontology = pub.base + "def"
     return {
         "iri": ontology,
@@ -97,8 +67,44 @@ def ontology_view(pub: Publication, idx: Index, lang: str) -> dict:
         "description": (literal_in(store, ontology, DCTERMS + "description", lang) or ("", ""))[0],
         "version": first_value(store, ontology, OWL + "versionInfo") or "",
         "license": [term_view(idx, o, lang) for o in objects(store, ontology, DCTERMS + "license")],
-        "classes": classes,
-        "properties": properties,
+        "classes": sorted(classes, key=lambda v: v["anchor"].lower()),
+        "properties": sorted(properties, key=lambda v: v["anchor"].lower()),
+    }
+
+
+def term_entry(pub: Publication, idx: Index, term: str, kinds: set[str], lang: str) -> dict:
+    """What the page says of every term: names, definition, alignments, kinds."""
+    store = pub.store
+    return {
+        "anchor": term[len(idx.sg) :],
+        "term": link(idx, term, lang),
+        "label": idx.label(term, lang),
+        "curie": idx.compact(term),
+        "definition": (literal_in(store, term, SKOS + "definition", lang) or ("", ""))[0],
+        "comment": (literal_in(store, term, RDFS + "comment", lang) or ("", ""))[0],
+        "alignments": [
+            {
+                "relation": link(idx, a, lang),
+                "targets": [term_view(idx, o, lang) for o in objects(store, term, a)],
+            }
+            for a in ALIGNMENTS
+            if objects(store, term, a)
+        ],
+        "kinds": [link(idx, k, lang) for k in sorted(kinds)],
+        "deprecated": any(o.value == "true" for o in objects(store, term, OWL + "deprecated")),
+    }
+
+
+def property_entry(pub: Publication, idx: Index, term: str, lang: str) -> dict:
+    """A property's domain, range and how often the data uses it."""
+    store, data = pub.store, ox.NamedNode(pub.base + "graph/data")
+    uses = {
+        (q.subject, q.object) for q in store.quads_for_pattern(None, ox.NamedNode(term), None, data)
+    }
+    return {
+        "domain": [term_view(idx, o, lang) for o in objects(store, term, RDFS + "domain")],
+        "range": [term_view(idx, o, lang) for o in objects(store, term, RDFS + "range")],
+        "uses": len(uses),
     }
 
 

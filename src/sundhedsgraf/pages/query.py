@@ -16,6 +16,7 @@ from sundhedsgraf.pages.page import Page
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.settings import Settings
 from sundhedsgraf.sparql.protocol import Request_, evaluate
+from sundhedsgraf.sparql.results import json_term
 from sundhedsgraf.web.responses import HTTPProblem
 
 MAX_ROWS_SHOWN = 1000
@@ -96,11 +97,7 @@ def outcome(page: Page, body: bytes, media_type: str, query: str) -> dict:
         return {"head": names, "rows": rows, "count": len(bindings), "downloads": downloads}
     triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
     rows = [
-        [
-            cell(page, term_json(t.subject)),
-            cell(page, term_json(t.predicate)),
-            cell(page, term_json(t.object)),
-        ]
+        [cell(page, json_term(term)) for term in (t.subject, t.predicate, t.object)]
         for t in triples[:MAX_ROWS_SHOWN]
     ]
     downloads = [
@@ -113,21 +110,6 @@ def outcome(page: Page, body: bytes, media_type: str, query: str) -> dict:
         "count": len(triples),
         "downloads": downloads,
     }
-
-
-def term_json(term) -> dict:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        found = {"type": "literal", "value": term.value}
-        if term.language:
-            found["xml:lang"] = term.language
-        else:
-            found["datatype"] = term.datatype.value
-        return found
-    return {"type": "literal", "value": str(term)}
 
 
 def cell(page: Page, binding: dict | None) -> dict | None:

@@ -46,73 +46,15 @@ def resource_view(
     pub: Publication, idx: Index, node: ox.NamedNode, lang: str, page: int, page_size: int
 ) -> dict:
     store, iri = pub.store, node.value
-    triples = list(
-        dict.fromkeys(
-            ox.Triple(q.subject, q.predicate, q.object)
-            for q in store.quads_for_pattern(node, None, None)
-        )
-    )
-    # A super-property stated next to a more specific one (the build's entailment) is implied.
-    by_object = defaultdict(set)
-    for t in triples:
-        by_object[t.object].add(t.predicate.value)
-    shown = [
-        t
-        for t in triples
-        if not any(
-            t.predicate.value in idx.ancestors(other, idx.super_properties)
-            for other in by_object[t.object]
-            if other != t.predicate.value
-        )
-    ]
-    groups: dict[str, list] = {}
-    for t in sorted(
-        shown,
-        key=lambda t: (
-            t.predicate.value != TYPE,
-            idx.label(t.predicate.value, lang),
-            str(t.object),
-        ),
-    ):
-        groups.setdefault(t.predicate.value, []).append(t.object)
-    properties = [
-        {
-            "predicate": link(idx, p, lang),
-            "values": [term_view(idx, o, lang, store) for o in values],
-        }
-        for p, values in groups.items()
-    ]
-    prose = []
-    for curie, key in PROSE:
-        found = literal_in(store, iri, idx.expand(curie), lang)
-        if found:
-            prose.append({"key": key, "text": found[0], "lang": found[1]})
-    types = sorted(idx.types.get(iri, ()))
-    chosen, total, pages = inbound_page(store, node, page, page_size)
-    inbound: dict = {}
-    for t in chosen:
-        inbound.setdefault(t.subject, []).append(t.predicate.value)
-    inbound_rows = []
-    for subject, predicates in inbound.items():
-        specific = [
-            p
-            for p in predicates
-            if not any(p in idx.ancestors(o, idx.super_properties) for o in predicates if o != p)
-        ]
-        inbound_rows.append(
-            {
-                "subject": term_view(idx, subject, lang),
-                "predicates": [link(idx, p, lang) for p in specific],
-            }
-        )
+    inbound, total, pages = inbound_of(pub, idx, node, lang, page, page_size)
     return {
         "iri": iri,
         "label": idx.label(iri, lang),
         "label_lang": (i18n.pick(idx.labels.get(iri, {}), lang) or ("", ""))[1],
-        "types": [link(idx, t, lang) for t in types],
-        "prose": prose,
-        "properties": properties,
-        "inbound": inbound_rows,
+        "types": [link(idx, t, lang) for t in sorted(idx.types.get(iri, ()))],
+        "prose": prose_of(pub, idx, iri, lang),
+        "properties": properties_of(pub, idx, node, lang),
+        "inbound": inbound,
         "inbound_total": total,
         "page": page,
         "pages": pages,
@@ -125,6 +67,76 @@ def resource_view(
         ),
         "kind": kind_of(idx, iri),
     }
+
+
+def implied(idx: Index, predicate: str, others) -> bool:
+    """True if `predicate` is a super-property of one of `others` stated beside it (the
+    build's entailment): the more specific one says it already."""
+    return any(
+        predicate in idx.ancestors(other, idx.super_properties)
+        for other in others
+        if other != predicate
+    )
+
+
+def properties_of(pub: Publication, idx: Index, node: ox.NamedNode, lang: str) -> list[dict]:
+    """The resource's own triples as rows (type first, then by property label), implied
+    super-properties left out."""
+    triples = list(
+        dict.fromkeys(
+            ox.Triple(q.subject, q.predicate, q.object)
+            for q in pub.store.quads_for_pattern(node, None, None)
+        )
+    )
+    by_object = defaultdict(set)
+    for t in triples:
+        by_object[t.object].add(t.predicate.value)
+    shown = [t for t in triples if not implied(idx, t.predicate.value, by_object[t.object])]
+    groups: dict[str, list] = {}
+    for t in sorted(
+        shown,
+        key=lambda t: (
+            t.predicate.value != TYPE,
+            idx.label(t.predicate.value, lang),
+            str(t.object),
+        ),
+    ):
+        groups.setdefault(t.predicate.value, []).append(t.object)
+    return [
+        {
+            "predicate": link(idx, p, lang),
+            "values": [term_view(idx, o, lang, pub.store) for o in values],
+        }
+        for p, values in groups.items()
+    ]
+
+
+def prose_of(pub: Publication, idx: Index, iri: str, lang: str) -> list[dict]:
+    """Descriptions, summaries and reasons in the page language (else the other one)."""
+    prose = []
+    for curie, key in PROSE:
+        found = literal_in(pub.store, iri, idx.expand(curie), lang)
+        if found:
+            prose.append({"key": key, "text": found[0], "lang": found[1]})
+    return prose
+
+
+def inbound_of(pub: Publication, idx: Index, node, lang: str, page: int, page_size: int):
+    """(rows of one page of what links here, how many links, how many pages)."""
+    chosen, total, pages = inbound_page(pub.store, node, page, page_size)
+    inbound: dict = {}
+    for t in chosen:
+        inbound.setdefault(t.subject, []).append(t.predicate.value)
+    rows = [
+        {
+            "subject": term_view(idx, subject, lang),
+            "predicates": [
+                link(idx, p, lang) for p in predicates if not implied(idx, p, predicates)
+            ],
+        }
+        for subject, predicates in inbound.items()
+    ]
+    return rows, total, pages
 
 
 def kind_of(idx: Index, iri: str) -> str | None:

@@ -64,18 +64,18 @@ def _bound(variables: list[str], row: Row) -> list[tuple[str, Term]]:
 
 
 def _json_solutions(variables: list[str], rows: list[Row]) -> bytes:
-    bindings = [{name: _json_term(term) for name, term in _bound(variables, row)} for row in rows]
+    bindings = [{name: json_term(term) for name, term in _bound(variables, row)} for row in rows]
     return _json({"head": {"vars": variables}, "results": {"bindings": bindings}})
 
 
-def _json_term(term: Term) -> dict:
+def json_term(term: Term) -> dict:
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
         return {"type": "bnode", "value": term.value}
     if isinstance(term, ox.Triple):
         parts = {"subject": term.subject, "predicate": term.predicate, "object": term.object}
-        return {"type": "triple", "value": {k: _json_term(t) for k, t in parts.items()}}
+        return {"type": "triple", "value": {k: json_term(t) for k, t in parts.items()}}
     literal = {"type": "literal", "value": term.value}
     if term.language:
         literal["xml:lang"] = term.language

@@ -9,7 +9,7 @@ from rdflib import Graph, Literal, Namespace
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from source_facts import FOCUS_AREAS, INITIATIVES, OWNER_SLUGS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT.parent / "shared/source/strategi-for-digital-sundhed-2018-2024-afsluttende-status.txt"
 SG = Namespace("https://w3id.org/sundhedsgraf/def#")
 ORG_BASE = "https://w3id.org/sundhedsgraf/id/organisation/"

@@ -6,7 +6,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 from rdflib.namespace import SH
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SG = "https://w3id.org/sundhedsgraf/def#"
 STANDARD_VOCABULARIES = (
     "http://purl.org/dc/terms/",

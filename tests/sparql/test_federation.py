@@ -19,7 +19,7 @@ from conftest import Server, free_port
 from sundhedsgraf.sparql.federation import CallFailed, rewrite
 from sundhedsgraf.sparql.guard import admit
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "tests/fixtures/federation/eu-authority-sample.ttl"
 EXAMPLE = REPO / "queries/federated/languages-with-eu-labels.rq"
 PUBLIC_ENDPOINT = "https://publications.europa.eu/webapi/rdf/sparql"

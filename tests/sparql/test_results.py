@@ -17,7 +17,7 @@ from sundhedsgraf.formats import RESULTS
 from sundhedsgraf.publication import open_publication
 from sundhedsgraf.sparql.results import XSD, boolean, solutions
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 QUERIES = sorted((REPO / "queries").glob("*.rq"))
 FORMATS = ["json", "xml", "csv", "tsv"]
 OX = {

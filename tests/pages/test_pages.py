@@ -1,5 +1,6 @@
-"""The HTML pages over HTTP against the real server: a crawl from the home page, escaping of
-hostile data, negotiation, the two languages, list filters, the query page and the pictures.
+"""The HTML pages through the app (in-process; the real server where limits matter): a crawl
+from the home page, escaping of hostile data, negotiation, the two languages, list filters, the
+query page and the pictures.
 
 Expected values are read from the build (its SPARQL endpoint) or the data files, never typed in,
 except the strings the data is documented to hold (FMK's names, in data/systems.ttl).
@@ -137,6 +138,13 @@ def test_crawl_every_page_from_home(server):
 # ---- escaping --------------------------------------------------------------------------------
 
 HOSTILE = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def server(app_server):
+    """The pages need only the app: in-process, no sockets (the real server where limits or
+    another build matter: `start_server`)."""
+    return app_server
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDFS, SKOS, XSD
 from sundhedsgraf.build.linksets import LINKSETS, VOID, add_linksets, resolve, target_iri
 from sundhedsgraf.publication import open_publication
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 LINKS = REPO / "data" / "links"
 REFERENCE = REPO.parent / "shared" / "reference" / "identifiers.tsv"
 BASE = "https://w3id.org/sundhedsgraf/"

@@ -17,7 +17,7 @@ from conftest import assert_problem, media_type, wait_until
 
 from sundhedsgraf.publication import build_folder, open_publication, read_manifest
 
-QUERIES = sorted((Path(__file__).resolve().parents[1] / "queries").glob("*.rq"))
+QUERIES = sorted((Path(__file__).resolve().parents[2] / "queries").glob("*.rq"))
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"

@@ -14,7 +14,7 @@ from sundhedsgraf.publication import open_publication as load
 SVG = "{http://www.w3.org/2000/svg}"
 PUBLIC = "http://127.0.0.1:8000/"
 BASE = "https://w3id.org/sundhedsgraf/"
-ONTOLOGY = Path(__file__).parent.parent / "ontology" / "sundhedsgraf.ttl"
+ONTOLOGY = Path(__file__).parents[2] / "ontology" / "sundhedsgraf.ttl"
 PREFIXES = """
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX prov: <http://www.w3.org/ns/prov#>

@@ -8,7 +8,7 @@ import pytest
 
 from sundhedsgraf.publication import open_publication
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 QUERIES = REPO / "queries"
 
 
