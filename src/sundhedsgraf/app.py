@@ -226,31 +226,34 @@ def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers
 
     # ---- pages for people ----
 
-    @app.api_route("/browse", methods=GET, summary="HTML: the lists of resources")
-    def browse(request: Request):
-        return html(lists.browse_page, request)
-
-    @app.api_route("/browse/{name}", methods=GET, summary="HTML: a list of resources, with filters")
-    def list_page(request: Request, name: str):
-        return html(lists.list_page, request, name)
-
-    @app.api_route("/search", methods=GET, summary="HTML: search labels, names and descriptions")
-    def search_page(request: Request):
-        return html(search.search_page, request)
+    for path, handler, summary in PAGES:
+        app.add_api_route(path, page_route(html, handler), methods=GET, summary=summary)
 
     @app.api_route("/query", methods=GET, summary="HTML: run a SPARQL query, results as a table")
     async def query_page(request: Request):
         return await guarded(query.query_page)(request, current.get(), settings, pool)
 
-    @app.api_route("/pictures", methods=GET, summary="HTML: the network, timeline and portfolio")
-    def pictures(request: Request):
-        return html(picture_pages.pictures_page, request)
-
-    @app.api_route("/pictures/{name}.svg", methods=GET, summary="a picture as image/svg+xml")
-    def picture(request: Request, name: str):
-        return html(picture_pages.svg_file, request, name)
-
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return endpoint
+
+
+# The pages with no more than a path: (path, handler, summary). Path parameters are passed on
+# to the handler in order.
+PAGES = [
+    ("/browse", lists.browse_page, "HTML: the lists of resources"),
+    ("/browse/{name}", lists.list_page, "HTML: a list of resources, with filters"),
+    ("/search", search.search_page, "HTML: search labels, names and descriptions"),
+    ("/pictures", picture_pages.pictures_page, "HTML: the network, timeline and portfolio"),
+    ("/pictures/{name}.svg", picture_pages.svg_file, "a picture as image/svg+xml"),
+]
+
+
+def page_route(html, handler):
+    """A FastAPI endpoint for a page handler (sync: FastAPI runs it off the event loop)."""
+
+    def endpoint(request: Request) -> Response:
+        return html(handler, request, *request.path_params.values())
+
     return endpoint
 
 

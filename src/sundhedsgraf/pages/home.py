@@ -6,21 +6,10 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sundhedsgraf.pages.labels import (
-    DCTERMS,
-    SKOS,
-    Index,
-    first_value,
-    link,
-    literal_in,
-    number_key,
-    objects,
-    organisation_classes,
-    slug,
-    subjects_of,
-)
+from sundhedsgraf.pages.labels import DCTERMS, SKOS, Index, link, organisation_classes
 from sundhedsgraf.pages.lists import LISTS
 from sundhedsgraf.pages.page import Page, cached
+from sundhedsgraf.pages.terms import first_value, literal_in, number_key, objects, slug, subjects_of
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.settings import Settings
 

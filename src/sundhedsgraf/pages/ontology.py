@@ -7,21 +7,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sundhedsgraf.formats import GRAPH_TYPES
-from sundhedsgraf.pages.labels import (
-    DCTERMS,
-    OWL,
-    RDFS,
-    SKOS,
-    TYPE,
-    Index,
-    first_value,
-    link,
-    literal_in,
-    objects,
-    term_view,
-)
+from sundhedsgraf.pages.labels import DCTERMS, OWL, RDFS, SKOS, TYPE, Index, link, term_view
 from sundhedsgraf.pages.lists import type_keys
 from sundhedsgraf.pages.page import Page, cached
+from sundhedsgraf.pages.terms import first_value, literal_in, objects
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.settings import Settings
 

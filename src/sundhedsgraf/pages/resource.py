@@ -8,23 +8,10 @@ from starlette.responses import Response
 
 from sundhedsgraf.formats import DOCUMENT_TYPES
 from sundhedsgraf.pages import i18n
-from sundhedsgraf.pages.labels import (
-    DCTERMS,
-    OWL,
-    PROV,
-    TYPE,
-    Index,
-    first_value,
-    link,
-    literal_in,
-    number_key,
-    objects,
-    slug,
-    subjects_of,
-    term_view,
-)
+from sundhedsgraf.pages.labels import DCTERMS, OWL, PROV, TYPE, Index, link, term_view
 from sundhedsgraf.pages.page import Page, kept
 from sundhedsgraf.pages.pictures import draw
+from sundhedsgraf.pages.terms import first_value, literal_in, number_key, objects, slug, subjects_of
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.settings import Settings
 from sundhedsgraf.web.linked_data import page_number, resource, serialize

@@ -6,12 +6,9 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sundhedsgraf.pages.labels import (
-    Index,
-    link,
-    objects,
-)
+from sundhedsgraf.pages.labels import Index, link
 from sundhedsgraf.pages.page import Page
+from sundhedsgraf.pages.terms import objects
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.settings import Settings
 from sundhedsgraf.web.responses import HTTPProblem

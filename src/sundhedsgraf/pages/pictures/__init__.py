@@ -15,8 +15,9 @@ import logging
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sundhedsgraf.pages.labels import SKOS, first_value, number_key
+from sundhedsgraf.pages.labels import SKOS
 from sundhedsgraf.pages.page import Page, cached
+from sundhedsgraf.pages.terms import first_value, number_key
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.settings import Settings
 from sundhedsgraf.web.responses import HTTPProblem, conditional
