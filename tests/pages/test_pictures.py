@@ -7,7 +7,7 @@ from urllib.parse import unquote
 import pyoxigraph as ox
 import pytest
 
-from sundhedsgraf.pages import pictures
+from sundhedsgraf.pages import labels, pictures
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.publication import open_publication as load
 
@@ -24,6 +24,7 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX sg: <https://w3id.org/sundhedsgraf/def#>
 """
 FMK = BASE + "id/system/fmk"
+ELSEWHERE = "https://example.org/elsewhere"
 
 
 @pytest.fixture(scope="module")
@@ -363,6 +364,7 @@ ms:m a sg:Milestone ; rdfs:label "<script>alert(3)</script>"@da ;
     sg:milestoneOf ini:1.1 ; prov:wasDerivedFrom ini:1.1 ; sg:milestoneStatus mstat:achieved ;
     sg:dateAsPublished "\\"><script>alert(4)</script>"@da ; sg:datePrecision prec:year ;
     sg:periodStart "2020-01-01"^^xsd:date ; sg:periodEnd "2020-12-31"^^xsd:date .
+ini:1.1 sg:uses <https://example.org/elsewhere> .
 """
 
 
@@ -405,3 +407,19 @@ def test_values_from_the_data_are_escaped(crafted, lang):
             "Focus \"quoted\" &amp; 'single'" in made["timeline"]
         )
         assert "Org &lt;img src=x onerror=alert(1)&gt;" in made["owners"]
+
+
+def test_a_resource_has_the_name_and_link_of_its_page(crafted):
+    """Pictures and pages share one labelling service (pages.labels.Index): the same label and
+    fallback, our URL for our resources, and no link to another site."""
+    idx = labels.index(crafted, PUBLIC)
+    other = BASE + "id/system/other"  # no label: its compact name, as on its page
+    assert idx.label(other, "da") == "sys:other"
+    for lang in ("da", "en"):
+        root = parse(pictures.network(crafted, lang, PUBLIC))
+        nodes = {g.get("data-iri"): g for g in groups(root, "node")}
+        for iri in (BASE + "id/system/evil", other, ELSEWHERE):
+            shown = idx.label(iri, lang).replace("\x01", "")  # less what XML cannot carry
+            assert nodes[iri].find(f".//{SVG}text").text == shown
+        assert nodes[other].find(f"{SVG}a").get("href") == idx.href(other)[0]
+        assert nodes[ELSEWHERE].find(f"{SVG}a") is None

@@ -7,7 +7,8 @@
 Each returns SVG text (no XML declaration, ready to inline in a page or serve as
 image/svg+xml): titled and described in `lang` ("da" or "en"), every value from the data
 escaped, no scripts, no event handlers, no styles but presentation attributes, and no links but
-to our own resource pages under `public` + "doc/". Same publication and arguments, same bytes.
+to our own pages under `public`. Resources are named and linked by the pages' Index
+(`pages.labels`), as on their own pages. Same publication and arguments, same bytes.
 """
 
 import logging

@@ -1,44 +1,30 @@
-"""What the three pictures share: SVG elements built with ElementTree, text, labels, links.
+"""What the three pictures share: SVG elements built with ElementTree, text, links, queries.
 
 Every value from the data reaches the SVG as element text or an attribute value through
 ElementTree, which escapes it; characters XML cannot carry are dropped first. Nothing here
-writes markup by string concatenation.
+writes markup by string concatenation. Names and links come from the pages' one labelling
+service (`pages.labels.Index`), so a resource is called the same in a picture and on its page.
 """
 
 import re
 import xml.etree.ElementTree as ET
-from urllib.parse import quote
 
-import pyoxigraph as ox
+from sundhedsgraf.namespaces import prefixes
+from sundhedsgraf.pages import i18n, labels
+from sundhedsgraf.pages.labels import Index
 
 SVG_NS = "http://www.w3.org/2000/svg"
-LANGS = ("da", "en")
 FONT = "DejaVu Sans, Verdana, Arial, Helvetica, sans-serif"
 INK = "#1f2933"
 MUTED = "#5b6770"
-
-PREFIXES = """
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-"""
-
-
-def vocabulary(pub) -> str:
-    """The sg: namespace of this build (the build rewrites it with the base IRI)."""
-    return pub.base + "def#"
-
 
 # Characters XML 1.0 cannot carry (and lone surrogates): dropped from any text from the data.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    if lang not in i18n.LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(i18n.LANGUAGES)}, not {lang!r}")
     return lang
 
 
@@ -109,85 +95,35 @@ def text_width(text: str, size: float = 12) -> float:
     return width * size
 
 
-def shorten(text: str, limit: int) -> str:
+def truncate(text: str, limit: int) -> str:
+    """`text` on one line, cut to at most `limit` characters with an ellipsis."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def doc_link(iri: str, base: str, public: str) -> str | None:
-    """Our HTML page about a resource: public + doc/ + the path after base + id/; else None."""
-    prefix = base + "id/"
-    if not iri.startswith(prefix):
-        return None
-    return public + "doc/" + quote(iri[len(prefix) :], safe="/-._~!$&'()*+,;=:@%")
+def identifier_key(identifier: str) -> tuple:
+    """Sort published numbers such as "2.10" after "2.9"."""
+    return tuple(int(p) if p.isdigit() else 0 for p in identifier.split(".")) + (identifier,)
 
 
-def normal_public(public: str) -> str:
-    return public if public.endswith("/") else public + "/"
+def index(pub, public: str) -> Index:
+    """The build's labels and links, the same Index the pages under `public` use."""
+    return labels.index(pub, public if public.endswith("/") else public + "/")
 
 
-def link(parent: ET.Element, iri: str, base: str, public: str) -> ET.Element:
-    """An <a> to the resource's page where it has one; else a plain group."""
-    href = doc_link(iri, base, public)
-    return el(parent, "a", href=href) if href else el(parent, "g")
+def link(parent: ET.Element, idx: Index, iri: str) -> ET.Element:
+    """An <a> to our page about `iri` where it has one; else a plain group (a picture links to
+    no other site)."""
+    url, internal = idx.href(iri)
+    return el(parent, "a", href=url) if internal else el(parent, "g")
 
 
 def select(pub, query: str) -> list[dict[str, str]]:
     """Rows of a SELECT over the union of the build's graphs, as plain strings."""
-    rows = []
-    prefixes = PREFIXES + f"PREFIX sg: <{vocabulary(pub)}>\n"
-    solutions = pub.store.query(prefixes + query, use_default_graph_as_union=True)
+    prologue = "".join(f"PREFIX {name}: <{ns}>\n" for name, ns in prefixes(pub.base).items())
+    solutions = pub.store.query(prologue + query, use_default_graph_as_union=True)
     names = [v.value for v in solutions.variables]
-    for solution in solutions:
-        row = {}
-        for name in names:
-            term = solution[name]
-            if term is not None:
-                row[name] = term.value
-        rows.append(row)
-    return rows
-
-
-def memo(pub, key: tuple, compute):
-    """Derived data remembered on the publication (one build, so never stale)."""
-    return pub.cache.get((memo, *key), compute)
-
-
-class Labels:
-    """A resource's rdfs:label or skos:prefLabel in lang, else in the other of da/en, else in
-    any language, else the IRI's last segment."""
-
-    def __init__(self, pub):
-        self.by_iri: dict[str, dict[str, str]] = memo(pub, ("labels",), lambda: _labels(pub))
-
-    def __call__(self, iri: str, lang: str) -> str:
-        found = self.by_iri.get(iri, {})
-        other = "en" if lang == "da" else "da"
-        for key in (lang, other):
-            if key in found:
-                return found[key]
-        if found:
-            return found[sorted(found)[0]]
-        tail = re.split(r"[/#]", iri.rstrip("/#"))[-1]
-        return tail or iri
-
-
-def _labels(pub) -> dict[str, dict[str, str]]:
-    labels: dict[str, dict[str, str]] = {}
-    query = """SELECT ?s ?l ?rank WHERE {
-        { ?s rdfs:label ?l BIND(0 AS ?rank) } UNION { ?s skos:prefLabel ?l BIND(1 AS ?rank) }
-        FILTER(isIRI(?s)) }"""
-    solutions = pub.store.query(PREFIXES + query, use_default_graph_as_union=True)
-    ranked = []
-    for solution in solutions:
-        literal = solution["l"]
-        if not isinstance(literal, ox.Literal):
-            continue
-        ranked.append((int(solution["rank"].value), solution["s"].value, literal))
-    for _rank, iri, literal in sorted(ranked, key=lambda r: (r[0], r[1], r[2].value)):
-        lang = (literal.language or "").split("-")[0].lower()
-        labels.setdefault(iri, {}).setdefault(lang, " ".join(literal.value.split()))
-    return labels
+    return [{n: s[n].value for n in names if s[n] is not None} for s in solutions]
 
 
 def legend_swatch_row(

@@ -17,6 +17,9 @@ and no two boxes of a column overlap, so no label overlaps another.
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
+from sundhedsgraf.namespaces import sg
+from sundhedsgraf.pages.labels import Index
+
 from . import _svg
 from ._svg import el, fmt, text_width
 
@@ -58,6 +61,7 @@ EDGE_STYLE = {  # colour, width
     "involves": ("#a3acb5", 1.0),
     "other": ("#111111", 1.5),
 }
+EDGE_ORDER = (*RELATION_KINDS, "other", "involves")  # of the legend and the arrowheads
 DASH = {"planned": "7 4", "revised": "2 3"}
 
 TEXT = {
@@ -153,7 +157,23 @@ def _local(iri: str) -> str:
 
 
 def _graph(pub) -> Graph:
-    sg = _svg.vocabulary(pub)
+    """The whole network of the build: every relation and involvement, and what its ends are."""
+    edges = _relations(pub) + _involvements(pub)
+    # One edge per (source, target, predicate); sorted, so the output never depends on the store.
+    unique = {(e.source, e.target, e.prop): e for e in edges}
+    edges = [unique[key] for key in sorted(unique)]
+    kinds, classes = _kinds(pub, sorted({e.source for e in edges} | {e.target for e in edges}))
+    identifiers = {
+        row["i"]: row["id"]
+        for row in _svg.select(
+            pub, "SELECT ?i ?id WHERE { ?i a sg:Initiative ; dcterms:identifier ?id }"
+        )
+    }
+    return Graph(kinds, classes, identifiers, edges)
+
+
+def _relations(pub) -> list[Edge]:
+    """The stated relations (sg:Relation) between two resources."""
     edges = []
     relations = _svg.select(
         pub,
@@ -167,6 +187,11 @@ def _graph(pub) -> Graph:
         kind = kind if kind in RELATION_KINDS else "other"
         real = _local(row.get("real", ""))
         edges.append(Edge(row["s"], row["o"], kind, row["p"], real, row["r"]))
+    return edges
+
+
+def _involvements(pub) -> list[Edge]:
+    """What each initiative involves, by the most specific sub-property of sg:involves."""
     involvement = _svg.select(
         pub,
         """SELECT DISTINCT ?i ?p ?o WHERE {
@@ -175,48 +200,33 @@ def _graph(pub) -> Graph:
             FILTER(isIRI(?o))
             FILTER NOT EXISTS { ?i ?q ?o . ?q rdfs:subPropertyOf+ ?p . FILTER(?q != ?p) } }""",
     )
-    for row in involvement:
-        edges.append(Edge(row["i"], row["o"], "involves", row["p"], ""))
-    # One edge per (source, target, predicate); sorted, so the output never depends on the store.
-    unique = {(e.source, e.target, e.prop): e for e in edges}
-    edges = [unique[key] for key in sorted(unique)]
-    iris = sorted({e.source for e in edges} | {e.target for e in edges})
+    return [Edge(row["i"], row["o"], "involves", row["p"], "") for row in involvement]
 
-    kinds: dict[str, str] = {}
-    classes: dict[str, list[str]] = {}
+
+def _kinds(pub, iris: list[str]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Each node's kind (the first of KIND_ORDER its classes fall under) and its sg: classes."""
+    vocabulary = sg(pub.base)
     typed = _svg.select(
         pub,
         """SELECT DISTINCT ?x ?c ?top WHERE {
             ?x a ?c . OPTIONAL { ?c rdfs:subClassOf* ?top } }""",
     )
     wanted = set(iris)
-    tops = {sg + name: kind for name, kind in TOP_CLASSES.items()} | {ORG: "organisation"}
+    tops = {vocabulary + name: kind for name, kind in TOP_CLASSES.items()} | {ORG: "organisation"}
+    classes: dict[str, list[str]] = {}
     found: dict[str, set[str]] = {}
     for row in typed:
         if row["x"] not in wanted:
             continue
-        if row["c"].startswith(sg) and row["c"] != sg + "Relation":
+        if row["c"].startswith(vocabulary) and row["c"] != vocabulary + "Relation":
             classes.setdefault(row["x"], [])
             if row["c"] not in classes[row["x"]]:
                 classes[row["x"]].append(row["c"])
         top = tops.get(row.get("top", "")) or tops.get(row["c"])
         if top:
             found.setdefault(row["x"], set()).add(top)
-    for iri in iris:
-        options = found.get(iri, set())
-        kinds[iri] = next((k for k in KIND_ORDER if k in options), "other")
-        classes[iri] = sorted(classes.get(iri, []))
-    identifiers = {
-        row["i"]: row["id"]
-        for row in _svg.select(
-            pub, "SELECT ?i ?id WHERE { ?i a sg:Initiative ; dcterms:identifier ?id }"
-        )
-    }
-    return Graph(kinds, classes, identifiers, edges)
-
-
-def _number_key(identifier: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else 0 for p in identifier.split(".")) + (identifier,)
+    kinds = {iri: next((k for k in KIND_ORDER if k in found.get(iri, ())), "other") for iri in iris}
+    return kinds, {iri: sorted(classes.get(iri, [])) for iri in iris}
 
 
 def _neighbourhood(graph: Graph, centre: str) -> set[str]:
@@ -238,64 +248,87 @@ def _neighbourhood(graph: Graph, centre: str) -> set[str]:
     return second
 
 
-def network(pub, lang: str, public: str, around: str | None = None) -> str:
-    """The dependency network as SVG: the whole portfolio, or the neighbourhood of `around`."""
-    _svg.check_lang(lang)
-    public = _svg.normal_public(public)
-    text = TEXT[lang]
-    graph = _svg.memo(pub, ("network",), lambda: _graph(pub))
-    labels = _svg.Labels(pub)
-    base = pub.base
+@dataclass
+class View:
+    """The part of the network that is drawn, and how its parts are named in `lang`."""
 
-    if around is None:
-        keep = set(graph.nodes)
-    else:
-        keep = _neighbourhood(graph, around) if around in graph.nodes else set()
-    edges = [e for e in graph.edges if e.source in keep and e.target in keep]
-    nodes = {iri: graph.nodes[iri] for iri in sorted(keep)}
+    graph: Graph
+    idx: Index
+    lang: str
+    around: str | None
+    nodes: dict[str, str]  # IRI -> kind, of the nodes drawn
+    edges: list[Edge]  # those between them
 
-    def node_label(iri: str) -> str:
-        label = labels(iri, lang)
-        number = graph.identifiers.get(iri)
+    @property
+    def text(self) -> dict:
+        return TEXT[self.lang]
+
+    def node_label(self, iri: str) -> str:
+        """The label, after the published number of an initiative."""
+        label = self.idx.label(iri, self.lang)
+        number = self.graph.identifiers.get(iri)
         if number and not label.startswith(number):
             label = f"{number} {label}"
         return label
 
-    def kind_label(iri: str) -> str:
-        kind = nodes.get(iri) or graph.nodes.get(iri, "other")
-        specific = [labels(c, lang) for c in graph.classes.get(iri, [])]
-        general = text["kinds"][kind]
+    def kind_label(self, iri: str) -> str:
+        """The kind of a node, then its more specific sg: classes."""
+        kind = self.nodes.get(iri) or self.graph.nodes.get(iri, "other")
+        general = self.text["kinds"][kind]
+        specific = [self.idx.label(c, self.lang) for c in self.graph.classes.get(iri, [])]
         specific = [s for s in specific if s != general]
         return general + (f": {', '.join(specific)}" if specific else "")
 
+    def relation_name(self, kind: str) -> str:
+        """An edge kind in the legend."""
+        if kind in self.text["relations"]:
+            return self.text["relations"][kind]
+        if kind == "other":
+            return "…"
+        return self.idx.label(self.idx.sg + kind, self.lang)
+
+    def edge_tip(self, e: Edge) -> str:
+        """The tooltip: source — how → target (realisation)."""
+        if e.kind == "replaces":
+            how = self.text["relations"]["replaces"]
+        elif e.kind in RELATION_KINDS or e.kind == "involves":
+            how = self.idx.label(e.prop, self.lang)
+        else:
+            how = _local(e.prop)
+        tip = f"{self.node_label(e.source)} — {how} → {self.node_label(e.target)}"
+        if e.realisation:
+            tip += f" ({self.text.get(e.realisation, e.realisation)})"
+        return tip
+
+    def title_and_desc(self) -> tuple[str, str]:
+        desc = self.text["desc"].format(nodes=len(self.nodes), edges=len(self.edges))
+        if self.around is None:
+            return self.text["title"], desc
+        centre = self.node_label(self.around)
+        desc += self.text["desc_around"].format(label=centre)
+        return self.text["around"].format(label=centre), desc
+
+
+def network(pub, lang: str, public: str, around: str | None = None) -> str:
+    """The dependency network as SVG: the whole portfolio, or the neighbourhood of `around`."""
+    _svg.check_lang(lang)
+    graph = pub.cache.get((_graph,), lambda: _graph(pub))
     if around is None:
-        title = text["title"]
-        desc = text["desc"].format(nodes=len(nodes), edges=len(edges))
+        keep = set(graph.nodes)
     else:
-        centre_label = node_label(around)
-        title = text["around"].format(label=centre_label)
-        desc = text["desc"].format(nodes=len(nodes), edges=len(edges))
-        desc += text["desc_around"].format(label=centre_label)
-
-    if not nodes:
-        return _empty(pub, lang, public, around or "", node_label(around or ""), title, desc)
-
-    layout = _layout(nodes, edges, graph.identifiers, node_label, around)
-    return _draw(
-        pub,
+        keep = _neighbourhood(graph, around) if around in graph.nodes else set()
+    view = View(
+        graph,
+        _svg.index(pub, public),
         lang,
-        public,
-        base,
-        nodes,
-        edges,
-        layout,
-        title,
-        desc,
         around,
-        node_label,
-        kind_label,
-        labels,
+        nodes={iri: graph.nodes[iri] for iri in sorted(keep)},
+        edges=[e for e in graph.edges if e.source in keep and e.target in keep],
     )
+    title, desc = view.title_and_desc()
+    if not view.nodes:
+        return _empty(view, title, desc)
+    return _draw(view, _layout(view), title, desc)
 
 
 @dataclass
@@ -308,19 +341,55 @@ class Box:
     right: float = 0.0  # the right edge of the widest box of the column
 
 
-def _layout(nodes, edges, identifiers, node_label, around) -> dict[str, Box]:
+def _layout(view: View) -> dict[str, Box]:
+    """Each node's box: its column, its place in the column, its height."""
+    nodes = view.nodes
+    labels = {iri: _svg.truncate(view.node_label(iri), LABEL_LIMIT) for iri in nodes}
+    column = _columns(nodes, view.edges)
+    columns: list[list[str]] = [[] for _ in range(max(column.values()) + 1)]
+    kind_rank = {k: n for n, k in enumerate(KIND_ORDER)}
+    identifiers = view.graph.identifiers
+    for iri in sorted(
+        nodes,
+        key=lambda i: (
+            kind_rank[nodes[i]],
+            _svg.identifier_key(identifiers.get(i, "")),
+            labels[i].casefold(),
+            i,
+        ),
+    ):
+        columns[column[iri]].append(iri)
+    neighbours: dict[str, list[str]] = {i: [] for i in nodes}
+    for e in view.edges:
+        if column[e.source] != column[e.target]:
+            neighbours[e.source].append(e.target)
+            neighbours[e.target].append(e.source)
+    # Initiatives keep their published order.
+    fixed = 0 if "initiative" in nodes.values() else None
+    _order_columns(columns, neighbours, [c for c in range(len(columns)) if c != fixed])
+    return _boxes(columns, _heights(columns, neighbours), labels, view.around)
+
+
+def _columns(nodes: dict[str, str], edges: list[Edge]) -> dict[str, int]:
+    """Initiatives in the first column; every other node in the next ones, by the longest path
+    of stated relations that leads to it, so a relation points rightwards."""
     initiatives = [i for i, k in nodes.items() if k == "initiative"]
     others = [i for i, k in nodes.items() if k != "initiative"]
-    others_set = set(others)
+    layer = _longest_paths(others, _acyclic(others, edges))
+    shift = 1 if initiatives else 0
+    return {i: 0 for i in initiatives} | {i: layer[i] + shift for i in others}
 
-    # Columns: the longest path of stated relations among the non-initiatives.
+
+def _acyclic(others: list[str], edges: list[Edge]) -> dict[str, list[str]]:
+    """The stated relations among `others`, less the back edges of a depth-first search in IRI
+    order: what is left has no cycle."""
+    others_set = set(others)
     out: dict[str, set[str]] = {i: set() for i in others}
     for e in edges:
         stated = e.kind != "involves" and e.source != e.target
         if stated and e.source in others_set and e.target in others_set:
             out[e.source].add(e.target)
-    # Depth-first in IRI order; back edges are left out, so what is left is acyclic.
-    state: dict[str, int] = {}
+    state: dict[str, int] = {}  # 1: on the stack, 2: done
     forward: dict[str, list[str]] = {i: [] for i in others}
     for start in sorted(others):
         if start in state:
@@ -339,7 +408,11 @@ def _layout(nodes, edges, identifiers, node_label, around) -> dict[str, Box]:
                 stack.append((child, iter(sorted(out[child]))))
             elif state[child] == 2:
                 forward[node].append(child)
-    # Longest path to each node (Kahn's order).
+    return forward
+
+
+def _longest_paths(others: list[str], forward: dict[str, list[str]]) -> dict[str, int]:
+    """The length of the longest path to each node (Kahn's order, ties by IRI)."""
     layer = {i: 0 for i in others}
     indegree = {i: 0 for i in others}
     for node in others:
@@ -354,35 +427,18 @@ def _layout(nodes, edges, identifiers, node_label, around) -> dict[str, Box]:
             if indegree[child] == 0:
                 ready.append(child)
         ready.sort()
+    return layer
 
-    shift = 1 if initiatives else 0
-    column = {i: 0 for i in initiatives} | {i: layer[i] + shift for i in others}
-    count = max(column.values()) + 1
-    columns: list[list[str]] = [[] for _ in range(count)]
-    labels = {iri: _svg.shorten(node_label(iri), LABEL_LIMIT) for iri in nodes}
-    kind_rank = {k: n for n, k in enumerate(KIND_ORDER)}
-    for iri in sorted(
-        nodes,
-        key=lambda i: (
-            kind_rank[nodes[i]],
-            _number_key(identifiers.get(i, "")),
-            labels[i].casefold(),
-            i,
-        ),
-    ):
-        columns[column[iri]].append(iri)
 
-    neighbours: dict[str, list[str]] = {i: [] for i in nodes}
-    for e in edges:
-        if column[e.source] != column[e.target]:
-            neighbours[e.source].append(e.target)
-            neighbours[e.target].append(e.source)
+def _order_columns(
+    columns: list[list[str]], neighbours: dict[str, list[str]], movable: list[int]
+) -> None:
+    """Sort the `movable` columns, sweeping back and forth, by the barycentre of each node's
+    neighbours, to untangle the edges."""
 
-    # Order within columns: barycentre sweeps (initiatives keep their published order).
     def rank() -> dict[str, float]:
         return {i: (n + 0.5) / len(col) for col in columns for n, i in enumerate(col)}
 
-    movable = [c for c in range(count) if not (shift and c == 0)]
     for sweep in range(8):
         order = movable if sweep % 2 == 0 else list(reversed(movable))
         for c in order:
@@ -396,7 +452,11 @@ def _layout(nodes, edges, identifiers, node_label, around) -> dict[str, Box]:
 
             columns[c].sort(key=key)
 
-    # Vertical positions: the fullest column stacked, the others pulled to their neighbours.
+
+def _heights(columns: list[list[str]], neighbours: dict[str, list[str]]) -> dict[str, float]:
+    """Each node's centre from the top: the fullest column stacked, the others pulled towards
+    their neighbours."""
+    count = len(columns)
     y: dict[str, float] = {}
     anchor = max(range(count), key=lambda c: (len(columns[c]), -c))
     for n, iri in enumerate(columns[anchor]):
@@ -416,16 +476,26 @@ def _layout(nodes, edges, identifiers, node_label, around) -> dict[str, Box]:
             for iri, value in zip(columns[c], _spaced(desired, weights, SEP), strict=True):
                 y[iri] = value
     top = min(y.values())
+    return {iri: value - top for iri, value in y.items()}
 
-    widths = {iri: text_width(labels[iri]) * (1.12 if iri == around else 1) + 20 for iri in nodes}
+
+def _boxes(
+    columns: list[list[str]], y: dict[str, float], labels: dict[str, str], around: str | None
+) -> dict[str, Box]:
+    """Boxes sized to their labels (the centre's bold), columns side by side."""
+    widths = {
+        iri: text_width(labels[iri]) * (1.12 if iri == around else 1) + 20
+        for column in columns
+        for iri in column
+    }
     x = 0.0
     boxes: dict[str, Box] = {}
-    for c in range(count):
-        if not columns[c]:
+    for c, column in enumerate(columns):
+        if not column:
             continue
-        right = x + max(widths[i] for i in columns[c])
-        for iri in columns[c]:
-            boxes[iri] = Box(x, y[iri] - top, widths[iri], c, labels[iri], right)
+        right = x + max(widths[i] for i in column)
+        for iri in column:
+            boxes[iri] = Box(x, y[iri], widths[iri], c, labels[iri], right)
         x = right + COLUMN_GAP
     return boxes
 
@@ -447,40 +517,12 @@ def _spaced(desired: list[float], weights: list[float], sep: float) -> list[floa
     return [round(v + i * sep, 3) for i, v in enumerate(values)]
 
 
-def _draw(
-    pub,
-    lang,
-    public,
-    base,
-    nodes,
-    edges,
-    boxes,
-    title,
-    desc,
-    around,
-    node_label,
-    kind_label,
-    labels,
-) -> str:
-    text = TEXT[lang]
-    ident = "sg-network"
+IDENT = "sg-network"
 
+
+def _draw(view: View, boxes: dict[str, Box], title: str, desc: str) -> str:
     # Legend first, to know how much room it takes.
-    legend_items = []
-    for kind in KIND_ORDER:
-        if kind in nodes.values():
-            legend_items.append((_node_swatch(kind), text["kinds"][kind]))
-    present = []
-    for e in edges:
-        if e.kind not in present:
-            present.append(e.kind)
-    order = list(RELATION_KINDS) + ["other", "involves"]
-    for kind in order:
-        if kind in present:
-            legend_items.append((_edge_swatch(kind, ident), _kind_name(pub, kind, lang, labels)))
-    if any(e.realisation == "planned" for e in edges):
-        legend_items.append((_dash_swatch(), f"{text['realised']}, {text['dashed']}"))
-
+    legend_items = _legend_items(view)
     width_graph = max(b.x + b.w for b in boxes.values())
     height_graph = max(b.y for b in boxes.values()) + NODE_H
     width = max(width_graph + 2 * PAD, 720.0)
@@ -489,29 +531,56 @@ def _draw(
     head = 34 + 12 + legend_h + 16
     height = head + height_graph + 2 * PAD
 
-    root = _svg.svg_root(round(width), round(height), ident, title, desc)
-    defs = el(root, "defs")
-    for kind in order:
-        colour = EDGE_STYLE[kind][0]
-        marker = el(
-            defs,
-            "marker",
-            id=f"{ident}-arrow-{kind}",
-            viewBox="0 0 10 10",
-            refX=9,
-            refY=5,
-            markerWidth=6 if kind != "involves" else 7,
-            markerHeight=6 if kind != "involves" else 7,
-            markerUnits="strokeWidth" if kind != "involves" else "userSpaceOnUse",
-            orient="auto",
-        )
-        el(marker, "path", d="M0,0 L10,5 L0,10 z", fill=colour)
+    root = _svg.svg_root(round(width), round(height), IDENT, title, desc)
+    _arrowheads(el(root, "defs"))
     el(root, "text", title, x=PAD, y=34, font_size=20, font_weight="bold")
     legend = el(root, "g", class_="legend")
     _svg.legend_swatch_row(legend, PAD, 34 + 28, legend_items, width - 2 * PAD)
+    # Boxes are laid out from (0, 0); drawn from (PAD, oy), below the legend.
+    oy = head + PAD
+    ports = _ports(view.edges, boxes, oy)
+    _draw_edges(el(root, "g", class_="edges", fill="none"), view, boxes, ports)
+    _draw_nodes(el(root, "g", class_="nodes"), view, boxes, oy)
+    return _svg.to_string(root)
 
-    ox, oy = PAD, head + PAD
-    # Ports: each edge end gets its own point on the node's side, ordered by the other end's y.
+
+def _legend_items(view: View) -> list[tuple]:
+    """The kinds of node, then of edge, drawn, and the dash of planned relations."""
+    items = [
+        (_node_swatch(kind), view.text["kinds"][kind])
+        for kind in KIND_ORDER
+        if kind in view.nodes.values()
+    ]
+    present = {e.kind for e in view.edges}
+    items += [
+        (_edge_swatch(kind), view.relation_name(kind)) for kind in EDGE_ORDER if kind in present
+    ]
+    if any(e.realisation == "planned" for e in view.edges):
+        items.append((_dash_swatch(), f"{view.text['realised']}, {view.text['dashed']}"))
+    return items
+
+
+def _arrowheads(defs: ET.Element) -> None:
+    for kind in EDGE_ORDER:
+        involves = kind == "involves"
+        marker = el(
+            defs,
+            "marker",
+            id=f"{IDENT}-arrow-{kind}",
+            viewBox="0 0 10 10",
+            refX=9,
+            refY=5,
+            markerWidth=7 if involves else 6,
+            markerHeight=7 if involves else 6,
+            markerUnits="userSpaceOnUse" if involves else "strokeWidth",
+            orient="auto",
+        )
+        el(marker, "path", d="M0,0 L10,5 L0,10 z", fill=EDGE_STYLE[kind][0])
+
+
+def _ports(edges: list[Edge], boxes: dict[str, Box], oy: float) -> dict:
+    """Where each edge leaves and enters, {(edge number, "s" | "t"): (x, y)}: each end gets its
+    own point on the node's side, ordered by the other end's height."""
     ends: dict[tuple[str, str], list[tuple[float, int, str]]] = {}
     for n, e in enumerate(edges):
         s, t = boxes[e.source], boxes[e.target]
@@ -528,38 +597,43 @@ def _draw(
         b = boxes[iri]
         items.sort()
         span = min(NODE_H - 8, 4 * (len(items) - 1))
-        for k, (_oy, n, end) in enumerate(items):
+        for k, (_y, n, end) in enumerate(items):
             offset = 0 if len(items) == 1 else -span / 2 + span * k / (len(items) - 1)
-            px = ox + (b.x + b.w if side == "right" else b.x)
+            px = PAD + (b.x + b.w if side == "right" else b.x)
             port[(n, end)] = (px, oy + b.y + offset)
+    return port
 
-    edge_layer = el(root, "g", class_="edges", fill="none")
+
+def _edge_path(s: Box, t: Box, start: tuple[float, float], end: tuple[float, float]) -> str:
+    """Out of a column (and into one from the right) along a straight stub to the column's
+    right edge, so no edge crosses the boxes of its own column; a curve between columns."""
+    (x1, y1), (x2, y2) = start, end
+    if t.column > s.column:
+        xs = PAD + s.right
+        dx = max(50.0, (x2 - xs) * 0.45)
+        d = f"M{fmt(x1)},{fmt(y1)} H{fmt(xs)} C{fmt(xs + dx)},{fmt(y1)} "
+        return d + f"{fmt(x2 - dx)},{fmt(y2)} {fmt(x2)},{fmt(y2)}"
+    if t.column < s.column:
+        xt = PAD + t.right
+        dx = max(50.0, (x1 - xt) * 0.45)
+        d = f"M{fmt(x1)},{fmt(y1)} C{fmt(x1 - dx)},{fmt(y1)} {fmt(xt + dx)},{fmt(y2)} "
+        return d + f"{fmt(xt)},{fmt(y2)} H{fmt(x2)}"
+    xs = PAD + s.right
+    dx = 40 + 0.25 * abs(y2 - y1)
+    d = f"M{fmt(x1)},{fmt(y1)} H{fmt(xs)} C{fmt(xs + dx)},{fmt(y1)} "
+    return d + f"{fmt(xs + dx)},{fmt(y2)} {fmt(xs)},{fmt(y2)} H{fmt(x2)}"
+
+
+def _draw_edges(layer: ET.Element, view: View, boxes: dict[str, Box], ports: dict) -> None:
+    edges = view.edges
     involves = [n for n, e in enumerate(edges) if e.kind == "involves"]
     stated = [n for n, e in enumerate(edges) if e.kind != "involves"]
     for n in involves + stated:  # the stated relations drawn on top
         e = edges[n]
-        s, t = boxes[e.source], boxes[e.target]
-        (x1, y1), (x2, y2) = port[(n, "s")], port[(n, "t")]
-        # Out of a column (and into one from the right) along a straight stub to the column's
-        # right edge, so no edge crosses the boxes of its own column.
-        if t.column > s.column:
-            xs = ox + s.right
-            dx = max(50.0, (x2 - xs) * 0.45)
-            d = f"M{fmt(x1)},{fmt(y1)} H{fmt(xs)} C{fmt(xs + dx)},{fmt(y1)} "
-            d += f"{fmt(x2 - dx)},{fmt(y2)} {fmt(x2)},{fmt(y2)}"
-        elif t.column < s.column:
-            xt = ox + t.right
-            dx = max(50.0, (x1 - xt) * 0.45)
-            d = f"M{fmt(x1)},{fmt(y1)} C{fmt(x1 - dx)},{fmt(y1)} {fmt(xt + dx)},{fmt(y2)} "
-            d += f"{fmt(xt)},{fmt(y2)} H{fmt(x2)}"
-        else:
-            xs = ox + s.right
-            dx = 40 + 0.25 * abs(y2 - y1)
-            d = f"M{fmt(x1)},{fmt(y1)} H{fmt(xs)} C{fmt(xs + dx)},{fmt(y1)} "
-            d += f"{fmt(xs + dx)},{fmt(y2)} {fmt(xs)},{fmt(y2)} H{fmt(x2)}"
+        d = _edge_path(boxes[e.source], boxes[e.target], ports[(n, "s")], ports[(n, "t")])
         colour, stroke = EDGE_STYLE[e.kind]
         group = el(
-            edge_layer,
+            layer,
             "g",
             class_="edge",
             data_kind=e.kind,
@@ -569,13 +643,7 @@ def _draw(
             data_realisation=e.realisation or None,
             data_iri=e.iri,
         )
-        how = labels(e.prop, lang) if e.kind != "replaces" else text["relations"]["replaces"]
-        if e.kind not in RELATION_KINDS and e.kind != "involves":
-            how = _local(e.prop)
-        tip = f"{node_label(e.source)} — {how} → {node_label(e.target)}"
-        if e.realisation:
-            tip += f" ({text.get(e.realisation, e.realisation)})"
-        el(group, "title", tip)
+        el(group, "title", view.edge_tip(e))
         el(
             group,
             "path",
@@ -584,35 +652,27 @@ def _draw(
             stroke_width=stroke,
             stroke_dasharray=DASH.get(e.realisation),
             stroke_opacity=0.75 if e.kind == "involves" else 0.95,
-            marker_end=f"url(#{ident}-arrow-{e.kind})",
+            marker_end=f"url(#{IDENT}-arrow-{e.kind})",
         )
 
-    node_layer = el(root, "g", class_="nodes")
+
+def _draw_nodes(layer: ET.Element, view: View, boxes: dict[str, Box], oy: float) -> None:
     for iri in sorted(boxes, key=lambda i: (boxes[i].column, boxes[i].y, i)):
         b = boxes[iri]
-        kind = nodes[iri]
-        group = el(node_layer, "g", class_="node", data_iri=iri, data_kind=kind)
-        anchor = _svg.link(group, iri, base, public)
-        el(anchor, "title", f"{node_label(iri)} ({kind_label(iri)})")
-        _shape(anchor, kind, ox + b.x, oy + b.y - NODE_H / 2, b.w, NODE_H, iri == around)
+        kind = view.nodes[iri]
+        centre = iri == view.around
+        group = el(layer, "g", class_="node", data_iri=iri, data_kind=kind)
+        anchor = _svg.link(group, view.idx, iri)
+        el(anchor, "title", f"{view.node_label(iri)} ({view.kind_label(iri)})")
+        _shape(anchor, kind, PAD + b.x, oy + b.y - NODE_H / 2, b.w, NODE_H, centre)
         el(
             anchor,
             "text",
             b.label,
-            x=ox + b.x + 10,
+            x=PAD + b.x + 10,
             y=oy + b.y + 4,
-            font_weight="bold" if iri == around else None,
+            font_weight="bold" if centre else None,
         )
-    return _svg.to_string(root)
-
-
-def _kind_name(pub, kind: str, lang: str, labels) -> str:
-    text = TEXT[lang]["relations"]
-    if kind in text:
-        return text[kind]
-    if kind == "other":
-        return "…"
-    return labels(_svg.vocabulary(pub) + kind, lang)
 
 
 def _shape(parent, kind: str, x: float, y: float, w: float, h: float, centre: bool) -> None:
@@ -659,7 +719,7 @@ def _node_swatch(kind: str):
     return draw
 
 
-def _edge_swatch(kind: str, ident: str):
+def _edge_swatch(kind: str):
     colour, stroke = EDGE_STYLE[kind]
 
     def draw(group, x, y):
@@ -670,7 +730,7 @@ def _edge_swatch(kind: str, ident: str):
             stroke=colour,
             stroke_width=stroke,
             fill="none",
-            marker_end=f"url(#{ident}-arrow-{kind})",
+            marker_end=f"url(#{IDENT}-arrow-{kind})",
         )
 
     return draw
@@ -699,15 +759,17 @@ def _dash_swatch():
     return draw
 
 
-def _empty(pub, lang, public, iri, label, title, desc) -> str:
-    text = TEXT[lang]
-    message = text["none"].format(label=label)
+def _empty(view: View, title: str, desc: str) -> str:
+    """A picture with only the title and a message: nothing is related to `around`."""
+    iri = view.around or ""
+    label = view.node_label(iri)
+    message = view.text["none"].format(label=label)
     w = max(480.0, text_width(message, 14) + 2 * PAD, text_width(title, 20) + 2 * PAD)
-    root = _svg.svg_root(round(w), 120, "sg-network", title, desc)
+    root = _svg.svg_root(round(w), 120, IDENT, title, desc)
     el(root, "text", title, x=PAD, y=34, font_size=20, font_weight="bold")
     if iri:
         group = el(root, "g", class_="node", data_iri=iri, data_kind="other")
-        anchor = _svg.link(group, iri, pub.base, public)
+        anchor = _svg.link(group, view.idx, iri)
         el(anchor, "title", label)
         el(anchor, "text", message, x=PAD, y=80, font_size=14)
     return _svg.to_string(root)

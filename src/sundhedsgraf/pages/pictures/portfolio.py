@@ -5,6 +5,11 @@ segments by outcome status in a fixed order from delivered to stopped; each segm
 count, each bar its total. An initiative with several owners counts once for each of them.
 """
 
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sundhedsgraf.pages.labels import Index
+
 from . import _svg
 from ._svg import el, text_width
 
@@ -79,10 +84,6 @@ def _local(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1]
 
 
-def _number_key(identifier: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else 0 for p in identifier.split(".")) + (identifier,)
-
-
 def _data(pub) -> list[dict]:
     return _svg.select(
         pub,
@@ -95,92 +96,137 @@ def _data(pub) -> list[dict]:
     )
 
 
+@dataclass
+class Tally:
+    """The initiatives of each bar (a focus area or an owner), by outcome status."""
+
+    cells: dict[str, dict[str, set[str]]] = field(default_factory=dict)  # bar -> status -> ini
+    numbers: dict[str, str] = field(default_factory=dict)  # initiative -> published number
+    notations: dict[str, str] = field(default_factory=dict)  # focus area -> notation
+    statuses: set[str] = field(default_factory=set)  # status IRIs, "" for none
+    initiatives: set[str] = field(default_factory=set)  # those in some bar
+
+    def total(self, bar: str) -> int:
+        return sum(len(v) for v in self.cells[bar].values())
+
+
+def _tally(rows: list[dict], by: str) -> Tally:
+    key = "fa" if by == "focus-area" else "owner"
+    tally = Tally()
+    for row in rows:
+        tally.numbers[row["i"]] = row.get("id", "")
+        if row.get("fa") and row.get("notation"):
+            tally.notations[row["fa"]] = row["notation"]
+        bar = row.get(key)
+        if not bar:
+            continue
+        status = row.get("status", "")
+        tally.statuses.add(status)
+        tally.initiatives.add(row["i"])
+        tally.cells.setdefault(bar, {}).setdefault(status, set()).add(row["i"])
+    return tally
+
+
+def _status_colours(statuses: set[str]) -> dict[str, tuple[str, str]]:
+    """{status: (fill, ink)} in the order the segments go: STATUS_ORDER, then any other status,
+    then none."""
+    known = {_local(s): s for s in statuses if s}
+    order = [known[s] for s in STATUS_ORDER if s in known]
+    order += sorted(s for s in statuses if s and _local(s) not in STATUS_ORDER)
+    if "" in statuses:
+        order.append("")
+    extra = iter(EXTRA_COLOURS * 4)
+    return {s: STATUS_COLOUR.get(_local(s)) or (next(extra, "#999999"), "#1f2933") for s in order}
+
+
+@dataclass
+class Chart:
+    """What is drawn, and how it is named in `lang`."""
+
+    tally: Tally
+    idx: Index
+    lang: str
+    by: str
+    colours: dict[str, tuple[str, str]]  # status -> (fill, ink), in the segments' order
+
+    @property
+    def text(self) -> dict:
+        return TEXT[self.lang]
+
+    def status_name(self, status: str) -> str:
+        return self.idx.label(status, self.lang) if status else self.text["unknown"]
+
+    def bar_label(self, bar: str) -> str:
+        """The label after the focus area's notation."""
+        label = self.idx.label(bar, self.lang)
+        number = self.tally.notations.get(bar)
+        if number and not label.startswith(number):
+            label = f"{number} {label}"
+        return label
+
+    @cached_property
+    def order(self) -> list[str]:
+        """The bars, top to bottom: focus areas by notation, owners the largest first."""
+        t = self.tally
+        if self.by == "focus-area":
+            return sorted(t.cells, key=lambda g: (_svg.identifier_key(t.notations.get(g, "")), g))
+        return sorted(t.cells, key=lambda g: (-t.total(g), self.bar_label(g).casefold(), g))
+
+    def title_and_desc(self) -> tuple[str, str]:
+        cells = self.tally.cells
+        details = "; ".join(
+            f"{self.bar_label(g)}: "
+            + ", ".join(
+                f"{self.status_name(s)} {len(cells[g][s])}" for s in self.colours if s in cells[g]
+            )
+            for g in self.order
+        )
+        which = {"focus-area": "desc_focus", "owner": "desc_owner"}[self.by]
+        desc = self.text[which].format(
+            total=len(self.tally.initiatives), groups=len(self.order), details=details
+        )
+        return self.text[self.by], desc
+
+
 def portfolio(pub, lang: str, public: str, by: str = "focus-area") -> str:
     """Initiatives per focus area (by="focus-area") or per owner (by="owner"), stacked by
     outcome status, as SVG."""
     _svg.check_lang(lang)
     if by not in BY:
         raise ValueError(f"by must be one of {', '.join(BY)}, not {by!r}")
-    public = _svg.normal_public(public)
-    text = TEXT[lang]
-    rows = _svg.memo(pub, ("portfolio",), lambda: _data(pub))
-    labels = _svg.Labels(pub)
+    tally = _tally(pub.cache.get((_data,), lambda: _data(pub)), by)
+    chart = Chart(tally, _svg.index(pub, public), lang, by, _status_colours(tally.statuses))
+    title, desc = chart.title_and_desc()
 
-    key = "fa" if by == "focus-area" else "owner"
-    # group IRI -> status IRI ("" if none) -> set of initiatives
-    cells: dict[str, dict[str, set[str]]] = {}
-    numbers: dict[str, str] = {}
-    notations: dict[str, str] = {}
-    statuses: set[str] = set()
-    initiatives: set[str] = set()
-    for row in rows:
-        numbers[row["i"]] = row.get("id", "")
-        if row.get("fa") and row.get("notation"):
-            notations[row["fa"]] = row["notation"]
-        group = row.get(key)
-        if not group:
-            continue
-        status = row.get("status", "")
-        statuses.add(status)
-        initiatives.add(row["i"])
-        cells.setdefault(group, {}).setdefault(status, set()).add(row["i"])
-
-    known = {_local(s): s for s in statuses if s}
-    status_order = [known[s] for s in STATUS_ORDER if s in known]
-    status_order += sorted(s for s in statuses if s and _local(s) not in STATUS_ORDER)
-    if "" in statuses:
-        status_order.append("")
-    colours = {}
-    extra = iter(EXTRA_COLOURS * 4)
-    for s in status_order:
-        colours[s] = STATUS_COLOUR.get(_local(s)) or (next(extra, "#999999"), "#1f2933")
-
-    def status_name(s: str) -> str:
-        return labels(s, lang) if s else text["unknown"]
-
-    def group_label(g: str) -> str:
-        label = labels(g, lang)
-        number = notations.get(g)
-        if number and not label.startswith(number):
-            label = f"{number} {label}"
-        return label
-
-    totals = {g: sum(len(v) for v in cells[g].values()) for g in cells}
-    if by == "focus-area":
-        order = sorted(cells, key=lambda g: (_number_key(notations.get(g, "")), g))
-    else:
-        order = sorted(cells, key=lambda g: (-totals[g], group_label(g).casefold(), g))
-
-    details = "; ".join(
-        f"{group_label(g)}: "
-        + ", ".join(f"{status_name(s)} {len(cells[g][s])}" for s in status_order if s in cells[g])
-        for g in order
-    )
-    groups_text = {"focus-area": "desc_focus", "owner": "desc_owner"}[by]
-    desc = text[groups_text].format(total=len(initiatives), groups=len(order), details=details)
-    title = text[by]
-
-    bar_labels = {g: _svg.shorten(group_label(g), LABEL_LIMIT) for g in order}
+    bar_labels = {g: _svg.truncate(chart.bar_label(g), LABEL_LIMIT) for g in chart.order}
     label_w = max([text_width(v, 13) for v in bar_labels.values()] + [120.0]) + 20
-    top_count = max(totals.values(), default=0)
-    scale_max = max(1, top_count)
+    scale_max = max(1, max((tally.total(g) for g in tally.cells), default=0))
     x0 = PAD + label_w
-    plot_w = scale_max * UNIT_W
-    legend_items = [(_swatch(colours[s][0]), status_name(s)) for s in status_order]
-    width = max(x0 + plot_w + 60 + PAD, 760.0)
+    legend_items = [(_swatch(fill), chart.status_name(s)) for s, (fill, _) in chart.colours.items()]
+    width = max(x0 + scale_max * UNIT_W + 60 + PAD, 760.0)
     scratch = el(None, "g")
     legend_h = _svg.legend_swatch_row(scratch, PAD, 0, legend_items, width - 2 * PAD)
     body = 34 + 22 + legend_h + 14
-    plot_h = max(1, len(order)) * (BAR_H + BAR_GAP) + BAR_GAP
-    height = body + plot_h + 58 + PAD
+    plot_h = max(1, len(chart.order)) * (BAR_H + BAR_GAP) + BAR_GAP
+    bottom = body + plot_h
+    height = bottom + 58 + PAD
 
     root = _svg.svg_root(round(width), round(height), f"sg-portfolio-{by}", title, desc)
     el(root, "text", title, x=PAD, y=34, font_size=20, font_weight="bold")
     legend = el(root, "g", class_="legend")
     _svg.legend_swatch_row(legend, PAD, 34 + 28, legend_items, width - 2 * PAD)
+    _draw_axis(el(root, "g", class_="axis"), chart, x0, scale_max, body, bottom)
+    bars = el(root, "g", class_="bars")
+    if not chart.order:
+        el(bars, "text", chart.text["none"], x=x0 + 12, y=body + 30, font_size=14, fill=_svg.MUTED)
+    for n, g in enumerate(chart.order):
+        _draw_bar(bars, chart, g, bar_labels[g], x0, body + BAR_GAP + n * (BAR_H + BAR_GAP))
+    return _svg.to_string(root)
 
-    axis = el(root, "g", class_="axis")
-    bottom = body + plot_h
+
+def _draw_axis(axis, chart: Chart, x0: float, scale_max: int, body: float, bottom: float):
+    """Grid lines with their counts, the base line and its name."""
+    plot_w = scale_max * UNIT_W
     step = 1 if scale_max <= 15 else 5
     for tick in range(0, scale_max + 1, step):
         x = x0 + tick * UNIT_W
@@ -196,7 +242,7 @@ def portfolio(pub, lang: str, public: str, by: str = "focus-area") -> str:
         )
         el(axis, "text", str(tick), x=x, y=bottom + 18, text_anchor="middle", fill=_svg.MUTED)
     el(axis, "line", x1=x0, y1=bottom, x2=x0 + plot_w, y2=bottom, stroke="#5b6770", stroke_width=1)
-    axis_label = text["axis"] if by == "focus-area" else text["axis_owner"]
+    axis_label = chart.text["axis"] if chart.by == "focus-area" else chart.text["axis_owner"]
     el(
         axis,
         "text",
@@ -207,67 +253,61 @@ def portfolio(pub, lang: str, public: str, by: str = "focus-area") -> str:
         font_weight="bold",
     )
 
-    bars = el(root, "g", class_="bars")
-    if not order:
-        el(bars, "text", text["none"], x=x0 + 12, y=body + 30, font_size=14, fill=_svg.MUTED)
-    for n, g in enumerate(order):
-        y = body + BAR_GAP + n * (BAR_H + BAR_GAP)
-        bar = el(bars, "g", class_="bar", data_iri=g, data_total=totals[g])
-        anchor = _svg.link(bar, g, pub.base, public)
-        el(anchor, "title", f"{group_label(g)}: {totals[g]}")
-        el(
-            anchor,
-            "text",
-            bar_labels[g],
-            x=x0 - 10,
-            y=y + BAR_H / 2 + 5,
-            text_anchor="end",
-            font_size=13,
-        )
-        x = x0
-        for s in status_order:
-            members = cells[g].get(s)
-            if not members:
-                continue
-            count = len(members)
-            w = count * UNIT_W
-            fill, ink = colours[s]
-            segment = el(anchor, "g", class_="segment", data_status=s or None, data_count=count)
-            ids = ", ".join(sorted((numbers.get(i) or i for i in members), key=_number_key))
-            el(segment, "title", f"{group_label(g)} — {status_name(s)}: {count} ({ids})")
-            el(
-                segment,
-                "rect",
-                x=x,
-                y=y,
-                width=w,
-                height=BAR_H,
-                fill=fill,
-                stroke="#ffffff",
-                stroke_width=1.5,
-            )
-            el(
-                segment,
-                "text",
-                str(count),
-                x=x + w / 2,
-                y=y + BAR_H / 2 + 5,
-                text_anchor="middle",
-                fill=ink,
-                font_weight="bold",
-            )
-            x += w
-        el(
-            anchor,
-            "text",
-            str(totals[g]),
-            x=x + 8,
-            y=y + BAR_H / 2 + 5,
-            fill=_svg.MUTED,
-            font_weight="bold",
-            class_="total",
-        )
-    return _svg.to_string(root)
+
+def _draw_bar(bars, chart: Chart, g: str, label: str, x0: float, y: float) -> None:
+    """A bar's name, its segments from x0 rightwards and its total after them."""
+    total = chart.tally.total(g)
+    bar = el(bars, "g", class_="bar", data_iri=g, data_total=total)
+    anchor = _svg.link(bar, chart.idx, g)
+    el(anchor, "title", f"{chart.bar_label(g)}: {total}")
+    el(anchor, "text", label, x=x0 - 10, y=y + BAR_H / 2 + 5, text_anchor="end", font_size=13)
+    x = x0
+    for s, (fill, ink) in chart.colours.items():
+        members = chart.tally.cells[g].get(s)
+        if members:
+            x += _draw_segment(anchor, chart, g, s, members, x, y, fill, ink)
+    el(
+        anchor,
+        "text",
+        str(total),
+        x=x + 8,
+        y=y + BAR_H / 2 + 5,
+        fill=_svg.MUTED,
+        font_weight="bold",
+        class_="total",
+    )
+
+
+def _draw_segment(parent, chart: Chart, g, s, members, x, y, fill, ink) -> float:
+    """One status's part of a bar, its count on it; returns its width."""
+    count = len(members)
+    w = count * UNIT_W
+    segment = el(parent, "g", class_="segment", data_status=s or None, data_count=count)
+    numbers = chart.tally.numbers
+    ids = ", ".join(sorted((numbers.get(i) or i for i in members), key=_svg.identifier_key))
+    el(segment, "title", f"{chart.bar_label(g)} — {chart.status_name(s)}: {count} ({ids})")
+    el(
+        segment,
+        "rect",
+        x=x,
+        y=y,
+        width=w,
+        height=BAR_H,
+        fill=fill,
+        stroke="#ffffff",
+        stroke_width=1.5,
+    )
+    el(
+        segment,
+        "text",
+        str(count),
+        x=x + w / 2,
+        y=y + BAR_H / 2 + 5,
+        text_anchor="middle",
+        fill=ink,
+        font_weight="bold",
+    )
+    return w
 
 
 def _swatch(fill: str):

@@ -10,6 +10,8 @@ and milestones of an initiative are packed into as many lanes as keep the labels
 from dataclasses import dataclass
 from datetime import date
 
+from sundhedsgraf.pages.labels import Index
+
 from . import _svg
 from ._svg import el, text_width
 
@@ -103,10 +105,6 @@ def _local(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
-def _number_key(identifier: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else 0 for p in identifier.split(".")) + (identifier,)
-
-
 def _data(pub) -> dict:
     rows = _svg.select(
         pub,
@@ -139,7 +137,8 @@ def _data(pub) -> dict:
         )
     }
     owner: dict[str, str] = {}
-    for row in sorted(derived, key=lambda r: (r["m"], _number_key(initiatives[r["i"]][0]))):
+    key = _svg.identifier_key
+    for row in sorted(derived, key=lambda r: (r["m"], key(initiatives[r["i"]][0]))):
         owner.setdefault(row["m"], row["i"])
     milestones: dict[str, Milestone] = {}
     for row in sorted(rows, key=lambda r: tuple(sorted(r.items()))):
@@ -170,13 +169,94 @@ def _x_of(day: date, first: int) -> float:
     return (day.year - first + (day - start).days / length) * YEAR_W
 
 
+@dataclass
+class Names:
+    """How the timeline names things in `lang`."""
+
+    idx: Index
+    lang: str
+    initiatives: dict[str, tuple]  # IRI -> (published number, focus area IRI or None)
+    focus_areas: dict[str, str]  # IRI -> notation
+    statuses: dict[str, str]  # achieved | planned | revised | … -> its name
+
+    @property
+    def text(self) -> dict:
+        return TEXT[self.lang]
+
+    def label(self, iri: str) -> str:
+        return self.idx.label(iri, self.lang)
+
+    def initiative(self, iri: str) -> str:
+        """The label after the published number."""
+        number = self.initiatives.get(iri, ("", None))[0]
+        label = self.label(iri)
+        return label if not number or label.startswith(number) else f"{number} {label}"
+
+    def focus_area(self, fa: str | None) -> str:
+        """The label after the notation; the name of the group of milestones without one."""
+        if not fa:
+            return self.text["other"]
+        number, name = self.focus_areas.get(fa, ""), self.label(fa)
+        return f"{number} {name}".strip() if number and not name.startswith(number) else name
+
+    def tooltip(self, m: Milestone) -> str:
+        """Name, status, the date as published and what the milestone belongs to."""
+        when = m.start.isoformat()
+        when += "" if m.start == m.end else f" – {m.end.isoformat()}"
+        parts = [self.label(m.iri), self.statuses.get(m.status, m.status)]
+        parts.append(f"{self.text['published']} “{m.published}” ({when})" if m.published else when)
+        if m.of:
+            of = self.initiative(m.of) if m.of == m.initiative else self.label(m.of)
+            parts.append(f"{self.text['of']} {of}")
+        return " — ".join(parts)
+
+
+def _status_names(milestones: list[Milestone], idx: Index, lang: str) -> dict[str, str]:
+    """The name of each status: its label, else (unlabelled) our own word for it."""
+    names = {}
+    for m in milestones:
+        if m.status_iri in idx.labels:
+            names.setdefault(m.status, idx.label(m.status_iri, lang))
+        else:
+            names.setdefault(m.status, FALLBACK_STATUS[lang].get(m.status, m.status))
+    for s in STATUS_ORDER:
+        names.setdefault(s, FALLBACK_STATUS[lang][s])
+    return names
+
+
+@dataclass
+class Row:
+    """An initiative's milestones, packed into lanes."""
+
+    focus_area: str | None
+    initiative: str | None
+    label: str  # of the initiative, shortened
+    lanes: list[list[Spot]]
+    header: bool  # the first row of its focus area, under its heading
+
+    @property
+    def height(self) -> float:
+        return max(1, len(self.lanes)) * LANE_H + 8
+
+
+@dataclass
+class Frame:
+    """The measures of the drawing, in pixels."""
+
+    first: int  # the first year on the axis
+    years: int
+    x0: float  # where the time axis starts
+    width: float
+    height: float
+    top: float  # the line of the axis's year labels
+    body: float  # the top of the first row
+    bottom: float  # the bottom of the last row
+
+
 def timeline(pub, lang: str, public: str, focus_area: str | None = None) -> str:
     """The milestones on a time axis as SVG, all or those of one focus area's initiatives."""
     _svg.check_lang(lang)
-    public = _svg.normal_public(public)
-    text = TEXT[lang]
-    data = _svg.memo(pub, ("timeline",), lambda: _data(pub))
-    labels = _svg.Labels(pub)
+    data = pub.cache.get((_data,), lambda: _data(pub))
     initiatives = data["initiatives"]
     milestones = [
         m
@@ -185,206 +265,217 @@ def timeline(pub, lang: str, public: str, focus_area: str | None = None) -> str:
     ]
     first = min([2018] + [m.start.year for m in milestones])
     last = max([2026] + [m.end.year for m in milestones])
-    years = last - first + 1
+    idx = _svg.index(pub, public)
+    statuses = _status_names(milestones, idx, lang)
+    names = Names(idx, lang, initiatives, data["focus_areas"], statuses)
+    rows = _rows(milestones, names, first, (last - first + 1) * YEAR_W)
+    title, desc = _title_and_desc(names, milestones, focus_area, first, last)
+    legend_items = [(_marker_swatch(s), statuses[s]) for s in STATUS_ORDER]
+    legend_items.append((_band_swatch(), names.text["band"]))
+    legend_items.append((_strategy_swatch(), names.text["strategy"]))
+    frame = _frame(rows, legend_items, first, last)
 
-    def status_label(m: Milestone) -> str:
-        found = labels(m.status_iri, lang)
-        return (
-            found if found != _local(m.status_iri) else FALLBACK_STATUS[lang].get(m.status, found)
-        )
+    root = _svg.svg_root(round(frame.width), round(frame.height), "sg-timeline", title, desc)
+    el(root, "text", title, x=PAD, y=34, font_size=20, font_weight="bold")
+    legend = el(root, "g", class_="legend")
+    _svg.legend_swatch_row(legend, PAD, 34 + 26, legend_items, frame.width - 2 * PAD)
+    # Layers: row backgrounds, then the time axis, then the rows' labels and milestones.
+    background = el(root, "g", class_="background")
+    _draw_axis(el(root, "g", class_="axis"), frame)
+    _draw_rows(el(root, "g", class_="rows"), background, rows, names, frame)
+    return _svg.to_string(root)
 
-    def initiative_label(iri: str) -> str:
-        number = initiatives.get(iri, ("", None))[0]
-        label = labels(iri, lang)
-        return label if not number or label.startswith(number) else f"{number} {label}"
 
-    # Groups: focus area (by notation) → initiative (by number) → milestones.
-    groups: dict[str | None, dict[str | None, list[Milestone]]] = {}
-    for m in milestones:
-        fa = initiatives[m.initiative][1] if m.initiative else None
-        groups.setdefault(fa, {}).setdefault(m.initiative, []).append(m)
-    fa_order = sorted(
-        groups,
-        key=lambda f: (f is None, _number_key(data["focus_areas"].get(f, "") or ""), f or ""),
-    )
-
-    row_labels = {
-        i: _svg.shorten(initiative_label(i), ROW_LABEL_LIMIT) if i else text["other"]
-        for f in groups
-        for i in groups[f]
-    }
-    label_w = max([text_width(v) for v in row_labels.values()] + [200.0]) + 24
-    axis_w = years * YEAR_W
-    x0 = PAD + label_w  # where the time axis starts
-
-    # Lanes: each milestone occupies its band plus its label; first fit, in time order.
-    placed = []  # (fa, initiative, lanes: list of [Spot])
-    for fa in fa_order:
-        for ini in sorted(
-            groups[fa], key=lambda i: (i is None, _number_key(initiatives.get(i, ("",))[0]))
-        ):
-            lanes: list[list] = []
-            ends: list[float] = []
-            for m in sorted(groups[fa][ini], key=lambda m: (m.start, m.end, m.iri)):
-                xs, xe = (
-                    _x_of(m.start, first),
-                    _x_of(date.fromordinal(m.end.toordinal() + 1), first),
-                )
-                xm = (xs + xe) / 2
-                label = _svg.shorten(labels(m.iri, lang), LABEL_LIMIT)
-                w = text_width(label)
-                right = max(xe, xm + MARKER_R)
-                if right + 8 + w <= axis_w + LABEL_MARGIN:
-                    tx, anchor, lo, hi = right + 6, "start", min(xs, xm - MARKER_R), right + 8 + w
-                else:
-                    left = min(xs, xm - MARKER_R)
-                    tx, anchor, lo, hi = left - 6, "end", left - 8 - w, right
-                spot = Spot(m, label, xm, xs, xe, tx, anchor)
-                for n, end in enumerate(ends):
-                    if end + 10 <= lo:
-                        lanes[n].append(spot)
-                        ends[n] = hi
-                        break
-                else:
-                    lanes.append([spot])
-                    ends.append(hi)
-            placed.append((fa, ini, lanes))
-
+def _title_and_desc(
+    names: Names, milestones: list[Milestone], focus_area: str | None, first: int, last: int
+) -> tuple[str, str]:
+    text = names.text
     counts = {s: sum(1 for m in milestones if m.status == s) for s in STATUS_ORDER}
-    status_names = {}
-    for m in milestones:
-        status_names.setdefault(m.status, status_label(m))
-    for s in STATUS_ORDER:
-        status_names.setdefault(s, FALLBACK_STATUS[lang][s])
-    count_text = ", ".join(f"{status_names[s]} {counts[s]}" for s in STATUS_ORDER)
-
-    def tooltip(m: Milestone) -> str:
-        """Name, status, the date as published and what the milestone belongs to."""
-        when = m.start.isoformat()
-        when += "" if m.start == m.end else f" – {m.end.isoformat()}"
-        parts = [labels(m.iri, lang), status_names.get(m.status, m.status)]
-        parts.append(f"{text['published']} “{m.published}” ({when})" if m.published else when)
-        if m.of:
-            of = initiative_label(m.of) if m.of == m.initiative else labels(m.of, lang)
-            parts.append(f"{text['of']} {of}")
-        return " — ".join(parts)
-
+    count_text = ", ".join(f"{names.statuses[s]} {counts[s]}" for s in STATUS_ORDER)
     n_ini = len({m.initiative for m in milestones if m.initiative})
-    fa_label = labels(focus_area, lang) if focus_area else ""
     if focus_area:
-        title = text["title_focus"].format(first=first, last=last, label=fa_label)
+        title = text["title_focus"].format(first=first, last=last, label=names.label(focus_area))
     else:
         title = text["title"].format(first=first, last=last)
     desc = text["desc"].format(
         count=len(milestones), initiatives=n_ini, first=first, last=last, counts=count_text
     )
+    return title, desc
 
-    # Legend.
-    legend_items = [(_marker_swatch(s), status_names[s]) for s in STATUS_ORDER]
-    legend_items.append((_band_swatch(), text["band"]))
-    legend_items.append((_strategy_swatch(), text["strategy"]))
+
+def _rows(milestones: list[Milestone], names: Names, first: int, axis_w: float) -> list[Row]:
+    """A row per initiative, grouped by focus area (by notation), initiatives by number."""
+    groups: dict[str | None, dict[str | None, list[Milestone]]] = {}
+    for m in milestones:
+        fa = names.initiatives[m.initiative][1] if m.initiative else None
+        groups.setdefault(fa, {}).setdefault(m.initiative, []).append(m)
+    key = _svg.identifier_key
+    rows = []
+    for fa in sorted(groups, key=lambda f: (f is None, key(names.focus_areas.get(f, "")), f or "")):
+        for n, ini in enumerate(
+            sorted(groups[fa], key=lambda i: (i is None, key(names.initiatives.get(i, ("",))[0])))
+        ):
+            if ini:
+                label = _svg.truncate(names.initiative(ini), ROW_LABEL_LIMIT)
+            else:
+                label = names.text["other"]
+            lanes = _lanes(groups[fa][ini], names, first, axis_w)
+            rows.append(Row(fa, ini, label, lanes, header=n == 0))
+    return rows
+
+
+def _lanes(milestones: list[Milestone], names: Names, first: int, axis_w: float) -> list:
+    """Lanes of Spots: each milestone occupies its band plus its label; first fit, in time
+    order."""
+    lanes: list[list[Spot]] = []
+    ends: list[float] = []
+    for m in sorted(milestones, key=lambda m: (m.start, m.end, m.iri)):
+        spot, lo, hi = _spot(m, _svg.truncate(names.label(m.iri), LABEL_LIMIT), first, axis_w)
+        for n, end in enumerate(ends):
+            if end + 10 <= lo:
+                lanes[n].append(spot)
+                ends[n] = hi
+                break
+        else:
+            lanes.append([spot])
+            ends.append(hi)
+    return lanes
+
+
+def _spot(m: Milestone, label: str, first: int, axis_w: float) -> tuple[Spot, float, float]:
+    """Where `m` goes, and the span it takes (band, marker and label): the label right of the
+    band, or left of it where the right runs out of room."""
+    xs = _x_of(m.start, first)
+    xe = _x_of(date.fromordinal(m.end.toordinal() + 1), first)
+    xm = (xs + xe) / 2
+    w = text_width(label)
+    right = max(xe, xm + MARKER_R)
+    if right + 8 + w <= axis_w + LABEL_MARGIN:
+        tx, anchor, lo, hi = right + 6, "start", min(xs, xm - MARKER_R), right + 8 + w
+    else:
+        left = min(xs, xm - MARKER_R)
+        tx, anchor, lo, hi = left - 6, "end", left - 8 - w, right
+    return Spot(m, label, xm, xs, xe, tx, anchor), lo, hi
+
+
+def _frame(rows: list[Row], legend_items: list, first: int, last: int) -> Frame:
+    """Room for the row labels, the axis, the labels past its end, the legend and the rows."""
+    years = last - first + 1
+    label_w = max([text_width(r.label) for r in rows] + [200.0]) + 24
+    x0 = PAD + label_w
     label_ends = [
         x0 + max(spot.tx + (text_width(spot.label) if spot.anchor == "start" else 0), spot.xe)
-        for _fa, _ini, lanes in placed
-        for lane in lanes
+        for row in rows
+        for lane in row.lanes
         for spot in lane
     ]
-    width = max([x0 + axis_w] + label_ends) + PAD
+    width = max([x0 + years * YEAR_W] + label_ends) + PAD
     scratch = el(None, "g")
     legend_h = _svg.legend_swatch_row(scratch, PAD, 0, legend_items, width - 2 * PAD)
-    top = 34 + 14 + legend_h + 10  # the axis labels' line
-    body = top + 24  # the first row
-    height_rows = sum(
-        (HEADER_H if n == 0 or placed[n - 1][0] != fa else 0) + max(1, len(lanes)) * LANE_H + 8
-        for n, (fa, _ini, lanes) in enumerate(placed)
-    )
-    if not placed:
-        height_rows = 60
+    top = 34 + 14 + legend_h + 10
+    body = top + 24
+    height_rows = sum((HEADER_H if r.header else 0) + r.height for r in rows) if rows else 60
     height = body + height_rows + 34 + PAD
+    return Frame(first, years, x0, width, height, top, body, body + height_rows)
 
-    root = _svg.svg_root(round(width), round(height), "sg-timeline", title, desc)
-    el(root, "text", title, x=PAD, y=34, font_size=20, font_weight="bold")
-    legend = el(root, "g", class_="legend")
-    _svg.legend_swatch_row(legend, PAD, 34 + 26, legend_items, width - 2 * PAD)
 
-    # Layers: row backgrounds, then the time axis, then the rows' labels and milestones.
-    background = el(root, "g", class_="background")
-    axis = el(root, "g", class_="axis")
-    bottom = body + height_rows
-    s0 = x0 + _x_of(date(2018, 1, 1), first)
-    s1 = x0 + _x_of(date(2025, 1, 1), first)
+def _draw_axis(axis, f: Frame) -> None:
+    """The strategy period, the years and their quarters."""
+    s0 = f.x0 + _x_of(date(2018, 1, 1), f.first)
+    s1 = f.x0 + _x_of(date(2025, 1, 1), f.first)
     el(
         axis,
         "rect",
         x=s0,
-        y=body - 4,
+        y=f.body - 4,
         width=s1 - s0,
-        height=bottom - body + 8,
+        height=f.bottom - f.body + 8,
         fill="#3b82c4",
         fill_opacity=0.09,
     )
-    for n in range(years + 1):
-        x = x0 + n * YEAR_W
-        el(axis, "line", x1=x, y1=top - 16, x2=x, y2=bottom + 6, stroke="#c3ccd4", stroke_width=1)
+    for n in range(f.years + 1):
+        x = f.x0 + n * YEAR_W
+        el(
+            axis,
+            "line",
+            x1=x,
+            y1=f.top - 16,
+            x2=x,
+            y2=f.bottom + 6,
+            stroke="#c3ccd4",
+            stroke_width=1,
+        )
+        if n == f.years:
+            break
         for q in (1, 2, 3):
-            if n < years:
-                xq = x + q * YEAR_W / 4
-                el(axis, "line", x1=xq, y1=body, x2=xq, y2=bottom, stroke="#e3e8ec", stroke_width=1)
-        if n < years:
-            year = str(first + n)
-            for ty in (top, bottom + 22):
-                el(
-                    axis,
-                    "text",
-                    year,
-                    x=x + YEAR_W / 2,
-                    y=ty,
-                    text_anchor="middle",
-                    font_weight="bold",
-                    fill=_svg.MUTED,
-                )
+            xq = x + q * YEAR_W / 4
+            el(axis, "line", x1=xq, y1=f.body, x2=xq, y2=f.bottom, stroke="#e3e8ec", stroke_width=1)
+        for ty in (f.top, f.bottom + 22):
+            el(
+                axis,
+                "text",
+                str(f.first + n),
+                x=x + YEAR_W / 2,
+                y=ty,
+                text_anchor="middle",
+                font_weight="bold",
+                fill=_svg.MUTED,
+            )
 
-    rows = el(root, "g", class_="rows")
-    y = body
-    shade = False
-    if not placed:
-        el(rows, "text", text["none"], x=x0 + 12, y=y + 30, font_size=14, fill=_svg.MUTED)
-    for n, (fa, ini, lanes) in enumerate(placed):
-        if n == 0 or placed[n - 1][0] != fa:
-            header = el(rows, "g", class_="focus-area", data_iri=fa)
+
+def _draw_rows(layer, background, rows: list[Row], names: Names, f: Frame) -> None:
+    """Under each focus area's heading, its initiatives' rows, every other one shaded."""
+    y = f.body
+    if not rows:
+        el(layer, "text", names.text["none"], x=f.x0 + 12, y=y + 30, font_size=14, fill=_svg.MUTED)
+    for n, row in enumerate(rows):
+        if row.header:
             el(
                 background,
                 "rect",
                 x=PAD,
                 y=y + 4,
-                width=width - 2 * PAD,
+                width=f.width - 2 * PAD,
                 height=HEADER_H - 6,
                 fill="#e3e8ec",
             )
-            anchor = _svg.link(header, fa, pub.base, public) if fa else el(header, "g")
-            number = data["focus_areas"].get(fa, "") if fa else ""
-            name = labels(fa, lang) if fa else text["other"]
-            heading = f"{number} {name}".strip() if number and not name.startswith(number) else name
-            el(anchor, "title", heading)
-            el(anchor, "text", heading, x=PAD + 8, y=y + 21, font_weight="bold", font_size=13)
+            heading = el(layer, "g", class_="focus-area", data_iri=row.focus_area)
+            _draw_heading(heading, names, row.focus_area, y)
             y += HEADER_H
-        row_h = max(1, len(lanes)) * LANE_H + 8
-        group = el(rows, "g", class_="initiative", data_iri=ini)
-        if shade:
-            el(background, "rect", x=PAD, y=y, width=width - 2 * PAD, height=row_h, fill="#f3f5f7")
-        shade = not shade
-        label_anchor = _svg.link(group, ini, pub.base, public) if ini else el(group, "g")
-        if ini:
-            el(label_anchor, "title", initiative_label(ini))
-        el(label_anchor, "text", row_labels[ini], x=PAD + 8, y=y + 4 + LANE_H / 2 + 4)
-        for k, lane in enumerate(lanes):
-            cy = y + 4 + k * LANE_H + LANE_H / 2
-            for spot in lane:
-                link = _svg.link(milestone_group(group, spot.m), spot.m.iri, pub.base, public)
-                el(link, "title", tooltip(spot.m))
-                _draw_milestone(link, spot, x0, cy)
-        y += row_h
-    return _svg.to_string(root)
+        if n % 2:
+            el(
+                background,
+                "rect",
+                x=PAD,
+                y=y,
+                width=f.width - 2 * PAD,
+                height=row.height,
+                fill="#f3f5f7",
+            )
+        _draw_row(el(layer, "g", class_="initiative", data_iri=row.initiative), names, row, f.x0, y)
+        y += row.height
+
+
+def _draw_heading(group, names: Names, fa: str | None, y: float) -> None:
+    anchor = _svg.link(group, names.idx, fa) if fa else el(group, "g")
+    heading = names.focus_area(fa)
+    el(anchor, "title", heading)
+    el(anchor, "text", heading, x=PAD + 8, y=y + 21, font_weight="bold", font_size=13)
+
+
+def _draw_row(group, names: Names, row: Row, x0: float, y: float) -> None:
+    """The initiative's name, then its milestones lane by lane."""
+    ini = row.initiative
+    label_anchor = _svg.link(group, names.idx, ini) if ini else el(group, "g")
+    if ini:
+        el(label_anchor, "title", names.initiative(ini))
+    el(label_anchor, "text", row.label, x=PAD + 8, y=y + 4 + LANE_H / 2 + 4)
+    for k, lane in enumerate(row.lanes):
+        cy = y + 4 + k * LANE_H + LANE_H / 2
+        for spot in lane:
+            link = _svg.link(milestone_group(group, spot.m), names.idx, spot.m.iri)
+            el(link, "title", names.tooltip(spot.m))
+            _draw_milestone(link, spot, x0, cy)
 
 
 def milestone_group(parent, m: Milestone):
