@@ -6,12 +6,18 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, Namespace
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
-from source_facts import FOCUS_AREAS, INITIATIVES, OWNER_SLUGS
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
+from source_facts import (
+    DESCRIPTION_TARGETS,
+    FOCUS_AREAS,
+    INITIATIVES,
+    OWNER_SLUGS,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT.parent / "shared/source/strategi-for-digital-sundhed-2018-2024-afsluttende-status.txt"
 SG = Namespace("https://w3id.org/sundhedsgraf/def#")
+ID = Namespace("https://w3id.org/sundhedsgraf/id/")
 ORG_BASE = "https://w3id.org/sundhedsgraf/id/organisation/"
 PROSE = (DCTERMS.description, SG.statusSummary, SG.statusReason, SG.counts, RDFS.comment)
 SHARED_WORDS = 9  # a run of this many words in common with the source counts as pasted
@@ -91,3 +97,42 @@ def test_prose_is_in_our_own_words(data):
         if runs(words(o)) & pasted
     ]
     assert not offenders, "\n".join(offenders)
+
+
+# --- The corrections of the independent audit (issue 11) ----------------------------------------
+
+
+def status_of(graph: Graph, identifier: str) -> str:
+    return str(graph.value(initiatives(graph)[identifier], SG.outcomeStatus)).rsplit("/", 1)[-1]
+
+
+def test_a_completed_initiative_has_nothing_left_planned(data):
+    """status:completed is "delivered as described and closed": nothing the initiative's own
+    relations or milestones still plan. 4.5's description promises replacing Den Gode Web Service
+    and testing a migration; its status reports only the REST/FHIR profile and an architecture
+    description, and its relation to the replacement is planned: partly delivered."""
+    for identifier, initiative in initiatives(data).items():
+        if status_of(data, identifier) != "completed":
+            continue
+        planned = [
+            node
+            for node in data.subjects(PROV.wasDerivedFrom, initiative)
+            for p in (SG.realisation, SG.milestoneStatus)
+            if str(data.value(node, p)).endswith("/planned")
+        ]
+        assert not planned, f"{identifier} is completed but plans {planned}"
+    assert status_of(data, "4.5") == "partly-delivered"
+
+
+@pytest.mark.parametrize("milestone", sorted(DESCRIPTION_TARGETS))
+def test_a_target_is_revised_only_where_the_source_says_it_was_missed_or_moved(data, milestone):
+    status = data.value(ID[f"milestone/{milestone}"], SG.milestoneStatus)
+    assert str(status).rsplit("/", 1)[-1] == DESCRIPTION_TARGETS[milestone]
+
+
+def test_4_4_concerns_the_monitoring_platform_it_does_not_deploy_it(data):
+    """4.4's status reports only a signed agreement on a pilot connecting the practice sector."""
+    initiative, platform = ID["initiative/4.4"], ID["system/overvaagnings-og-analyseplatform"]
+    for specific in (SG.deploys, SG.develops, SG.uses, SG.extends):
+        assert (initiative, specific, platform) not in data, specific
+    assert (initiative, SG.concerns, platform) in data
