@@ -12,12 +12,14 @@ from source_facts import (
     FOCUS_AREAS,
     INITIATIVES,
     OWNER_SLUGS,
+    QUESTIONNAIRE_AREAS,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT.parent / "shared/source/strategi-for-digital-sundhed-2018-2024-afsluttende-status.txt"
 SG = Namespace("https://w3id.org/sundhedsgraf/def#")
 ID = Namespace("https://w3id.org/sundhedsgraf/id/")
+ORG = Namespace("http://www.w3.org/ns/org#")
 ORG_BASE = "https://w3id.org/sundhedsgraf/id/organisation/"
 PROSE = (DCTERMS.description, SG.statusSummary, SG.statusReason, SG.counts, RDFS.comment)
 SHARED_WORDS = 9  # a run of this many words in common with the source counts as pasted
@@ -124,6 +126,27 @@ def test_a_completed_initiative_has_nothing_left_planned(data):
     assert status_of(data, "4.5") == "partly-delivered"
 
 
+def test_the_eleven_questionnaire_areas_of_1_2(data):
+    """1.2 lists the areas with national questionnaires; the graph has each as a concept and
+    their number as a figure."""
+    source = SOURCE.read_text(encoding="utf-8")
+    listed = re.search(r"på følgende områder: (.+?)\.\n", source, re.S).group(1)
+    assert re.split(r",\s*", listed.replace("\n", " ")) == QUESTIONNAIRE_AREAS
+    scheme = ID["scheme/pro-questionnaire-area"]
+    concepts = set(data.subjects(SKOS.inScheme, scheme))
+    assert sorted(text(data, c, SKOS.prefLabel, "da")[0] for c in concepts) == sorted(
+        QUESTIONNAIRE_AREAS
+    )
+    assert all((c, SG.mentionedIn, ID["initiative/1.2"]) in data for c in concepts)
+    figures = [
+        f
+        for f in data.subjects(SG.figureOf, ID["initiative/1.2"])
+        if data.value(f, SG.unit) == ID["unit/questionnaire-area"]
+    ]
+    assert len(figures) == 1
+    assert data.value(figures[0], SG.value).toPython() == len(QUESTIONNAIRE_AREAS) == 11
+
+
 @pytest.mark.parametrize("milestone", sorted(DESCRIPTION_TARGETS))
 def test_a_target_is_revised_only_where_the_source_says_it_was_missed_or_moved(data, milestone):
     status = data.value(ID[f"milestone/{milestone}"], SG.milestoneStatus)
@@ -136,3 +159,32 @@ def test_4_4_concerns_the_monitoring_platform_it_does_not_deploy_it(data):
     for specific in (SG.deploys, SG.develops, SG.uses, SG.extends):
         assert (initiative, specific, platform) not in data, specific
     assert (initiative, SG.concerns, platform) in data
+
+
+def test_the_2022_test_of_graviditetsmappen_is_not_the_svangrejournal_project(data):
+    """2.3: the national Graviditetsmappen was tested in 2022; the stand-alone Digital Svangre
+    Journal project was started after its evaluation."""
+    milestone = ID["milestone/2.3-graviditetsmappen-tested"]
+    assert data.value(milestone, SG.milestoneOf) == ID["initiative/2.3"]
+    assert (milestone, SG.concerns, ID["system/graviditetsmappen"]) in data
+
+
+def test_all_regions_are_connected_to_the_monitoring_platform(data):
+    """4.2: "Alle regioner er tilsluttet overvågning- og analyseplatformen"; 3.4 says there are
+    five regions ("de fem regioner")."""
+    platform = ID["system/overvaagnings-og-analyseplatform"]
+    found = {
+        (data.value(f, SG.value).toPython(), data.value(f, SG.outOf).toPython())
+        for f in data.subjects(SG.figureOf, ID["initiative/4.2"])
+        if data.value(f, SG.unit) == ID["unit/region"] and (f, SG.concerns, platform) in data
+    }
+    assert found == {(5, 5)}
+
+
+def test_the_board_for_health_apps_has_its_secretariat_in_laegemiddelstyrelsen(data):
+    """1.5: "Nævnet er nu nedsat, og der er etableret et sekretariat i Lægemiddelstyrelsen"."""
+    board = ID["organisation/naevn-for-sundhedsapps"]
+    agency = ID["organisation/laegemiddelstyrelsen"]
+    secretariats = set(data.subjects(ORG.linkedTo, board)) & set(data.subjects(ORG.unitOf, agency))
+    assert len(secretariats) == 1
+    assert (secretariats.pop(), SG.mentionedIn, ID["initiative/1.5"]) in data
