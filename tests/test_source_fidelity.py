@@ -188,3 +188,14 @@ def test_the_board_for_health_apps_has_its_secretariat_in_laegemiddelstyrelsen(d
     secretariats = set(data.subjects(ORG.linkedTo, board)) & set(data.subjects(ORG.unitOf, agency))
     assert len(secretariats) == 1
     assert (secretariats.pop(), SG.mentionedIn, ID["initiative/1.5"]) in data
+
+
+def test_what_the_source_does_not_spell_out_stays_unexpanded(data):
+    """Background the source does not state stays out: it never expands ØA25 or EPJ."""
+    unexpanded = {
+        "project/oea25": ("økonomiaftale", "economic agreement"),
+        "system/epj": ("patientjournal", "patient record"),
+    }
+    for resource, words in unexpanded.items():
+        texts = " ".join(str(o) for o in data.objects(ID[resource], None)).lower()
+        assert not [w for w in words if w in texts], resource
