@@ -202,3 +202,17 @@ def test_q11_reads_the_other_end_and_achieved_relations(store):
         rows = [{n: t.value for n, t in zip(names, row, strict=True) if t} for row in solutions]
         found = column(rows, "phrase", "otherLabel", "realisation")
         assert expected in found, (resource, found)
+
+
+def test_q12_who_runs_each_system(store):
+    # Not in the source: read on the operators' own pages (data/operators.ttl says what each says).
+    rows = ask(store, "12-who-runs-each-system")
+    found = {r["systemLabel"]: (r["operatorLabel"], len(r["sources"].split())) for r in rows}
+    sds = "Danish Health Data Authority"
+    assert found == {
+        "Shared Medication Record": (sds, 2),
+        "Healthcare Organisation Register": (sds, 1),
+        "National Service Platform": (sds, 1),
+        "National eCPR service": (sds, 1),
+        "MinLæge": ("Organisation of General Practitioners in Denmark", 1),
+    }

@@ -199,3 +199,47 @@ def test_what_the_source_does_not_spell_out_stays_unexpanded(data):
     for resource, words in unexpanded.items():
         texts = " ".join(str(o) for o in data.objects(ID[resource], None)).lower()
         assert not [w for w in words if w in texts], resource
+
+
+# --- Facts from outside the source: who runs a system ---------------------------------------------
+
+# Each operator with the public pages it was read from (found with the project's search tool in
+# stored copies of the pages; what each page says is in the statement's rdfs:comment).
+OPERATORS = {
+    "fmk": (
+        "sds",
+        {
+            "https://sundhedsdatastyrelsen.dk/da/registre-og-services/om-faelles-medicinkort/"
+            "spoergsmaal-og-svar-fmk",
+            "https://laeger.dk/foreninger/plo/digital-praksis/projektoverblik/faelles-medicinkort-fmk",
+        },
+    ),
+    "sor": (
+        "sds",
+        {
+            "https://sundhedsdatastyrelsen.dk/da/rammer-og-retningslinjer/organisationsregistrering/"
+            "organisation"
+        },
+    ),
+    "nsp": ("sds", {"https://www.nspop.dk/display/Web3/Ordliste"}),
+    "ecpr": ("sds", {"https://www.nspop.dk/pages/viewpage.action?pageId=223415385"}),
+    "minlaege": ("plo", {"https://minlaegeapp.dk/persondatapolitik/"}),
+}
+
+
+def test_who_runs_a_system_is_read_on_a_public_page_it_cites(data):
+    found = {
+        str(s).rsplit("/", 1)[-1]: str(o).rsplit("/", 1)[-1]
+        for s, o in data.subject_objects(SG.operator)
+    }
+    assert found == {system: org for system, (org, _) in OPERATORS.items()}
+    for system, (org, pages) in OPERATORS.items():
+        statements = [
+            st
+            for st in data.subjects(RDF.subject, ID[f"system/{system}"])
+            if (st, RDF.type, SG.SourcedStatement) in data
+            and (st, RDF.predicate, SG.operator) in data
+            and (st, RDF.object, ID[f"organisation/{org}"]) in data
+        ]
+        assert statements == [ID[f"system/{system}/statement/operator"]], system
+        assert {str(s) for s in data.objects(statements[0], DCTERMS.source)} == pages, system
