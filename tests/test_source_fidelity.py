@@ -1,6 +1,7 @@
 """The curated data against the source document: published titles and owners verbatim, the
 focus-area structure, and prose written in our own words rather than pasted from the source."""
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from source_facts import (
     INITIATIVES,
     OWNER_SLUGS,
     QUESTIONNAIRE_AREAS,
+    TABLE_PAGES,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -243,3 +245,34 @@ def test_who_runs_a_system_is_read_on_a_public_page_it_cites(data):
         ]
         assert statements == [ID[f"system/{system}/statement/operator"]], system
         assert {str(s) for s in data.objects(statements[0], DCTERMS.source)} == pages, system
+
+
+# --- A source a reader can check --------------------------------------------------------------
+
+
+def test_the_checksum_is_of_the_text_the_graph_was_read_from(data):
+    text = ID["source/afsluttende-status-tekst"]
+    assert (ID["source/afsluttende-status"], DCTERMS.hasFormat, text) in data
+    spdx = Namespace("http://spdx.org/rdf/terms#")
+    checksum = data.value(text, spdx.checksum)
+    assert data.value(checksum, spdx.algorithm) == spdx.checksumAlgorithm_sha256
+    assert (
+        str(data.value(checksum, spdx.checksumValue))
+        == hashlib.sha256(SOURCE.read_bytes()).hexdigest()
+    )
+    assert str(data.value(text, DCTERMS.identifier)) == SOURCE.name
+
+
+def test_each_initiative_gives_the_table_page_it_starts_on(data):
+    """Count the table's repeated header ("Indsats Indsatsbeskrivelse ...") down to the line where
+    the initiative's number first starts a line; the hand-made table agrees."""
+    page, starts = 0, {}
+    for line in SOURCE.read_text(encoding="utf-8").splitlines():
+        page += line.strip().startswith("Indsats Indsatsbeskrivelse")
+        number = re.match(r"\d\.\d\b", line)
+        if number and page:
+            starts.setdefault(number.group(0), page)
+    assert starts == TABLE_PAGES
+    assert max(TABLE_PAGES.values()) == 10
+    for identifier, initiative in initiatives(data).items():
+        assert data.value(initiative, SG.tablePage).toPython() == starts[identifier], identifier
