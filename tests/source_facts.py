@@ -70,3 +70,54 @@ OWNER_SLUGS = {
     "MedCom": "medcom",
     "Region Nordjylland": "region-nordjylland",
 }
+
+# 1.2, "Afsluttende status": "Der er udviklet og udvikles fortsat nationale spørgeskema på følgende
+# områder: Diabetes, første jordemoderkonsultation, ..., sundhedsvaner." In the source's order.
+QUESTIONNAIRE_AREAS = [
+    "Diabetes",
+    "første jordemoderkonsultation",
+    "hjerterehabilitering",
+    "hjertesvigt",
+    "knæ- og hofteartrose",
+    "KOL",
+    "kronisk smerte",
+    "palliation",
+    "psoriasis",
+    "stroke",
+    "sundhedsvaner",
+]
+
+# Targets and plans in an initiative's description ("Indsatsbeskrivelse") and the milestone status
+# the status text ("Afsluttende status") supports: `revised` only where the source says the target
+# was missed or moved, otherwise the description's plan stays `planned`.
+DESCRIPTION_TARGETS = {
+    # "Den oprindelige plan var idriftsættelse af CareCommunication fra november 2024, ... sker
+    # idriftsættelse i stedet fra d. 31. maj 2025": moved.
+    "2.1-carecommunication-original-plan": "revised",
+    # "inden udgangen af 2018" / status: "Ved udgangen af 2019 fik kommunerne implementeret": moved.
+    "2.5-faelles-sprog-iii-original-target": "revised",
+    # "klar til brug ... medio 2020" / status: "Projektet blev afsluttet i 2022", integration "i
+    # projektperioden": the source never says the mid-2020 target was missed or moved.
+    "3.3-tools-ready-mid-2020": "planned",
+    # "skal udbredes fra 2018 i almen praksis" / status: the plans are rolled out and implemented,
+    # but it does not confirm the year.
+    "3.5-forloebsplaner-rollout-from-2018": "planned",
+    # "i løbet af 2018 klargøres" / status: the attribute that SHAK's phase-out needed went live in
+    # January 2025 and SHAK is last published in Q2 2025: the 2018 readiness was not met.
+    "5.3-sor-ready-target-2018": "revised",
+}
+
+# The table of initiatives starts each page with the repeated header "Indsats Indsatsbeskrivelse
+# ... Indsats-ejer"; counting those headers gives the table page each initiative starts on.
+TABLE_PAGES = {
+    **dict.fromkeys(("1.1", "1.2", "1.3", "1.4"), 1),
+    **dict.fromkeys(("1.5", "1.6", "1.7"), 2),
+    **dict.fromkeys(("2.1", "2.2"), 3),
+    "2.3": 4,
+    **dict.fromkeys(("2.4", "2.5"), 5),
+    **dict.fromkeys(("3.1", "3.2", "3.3"), 6),
+    **dict.fromkeys(("3.4", "3.5", "3.6"), 7),
+    **dict.fromkeys(("4.1", "4.2"), 8),
+    **dict.fromkeys(("4.3", "4.4", "4.5"), 9),
+    **dict.fromkeys(("5.1", "5.2", "5.3", "5.4"), 10),
+}

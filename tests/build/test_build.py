@@ -140,6 +140,35 @@ def test_relations_are_asserted(built):
     assert (relation, RDF.subject, minlaege) in data
 
 
+PLANNED_RELATION = """\
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix sg: <https://w3id.org/sundhedsgraf/def#> .
+@prefix ini: <https://w3id.org/sundhedsgraf/id/initiative/> .
+@prefix sys: <https://w3id.org/sundhedsgraf/id/system/> .
+@prefix rel: <https://w3id.org/sundhedsgraf/id/relation/> .
+@prefix mstat: <https://w3id.org/sundhedsgraf/id/milestone-status/> .
+
+rel:fmk-shown-in-minlaege a sg:Relation ;
+    rdf:subject sys:fmk ; rdf:predicate sg:shownIn ; rdf:object sys:minlaege ;
+    sg:realisation mstat:planned ;
+    prov:wasDerivedFrom ini:1.1 ;
+    rdfs:label "FMK skal vises i MinLæge"@da, "FMK is to be shown in MinLæge"@en .
+"""
+
+
+def test_planned_relations_are_not_asserted(project):
+    """A planned relation stays a node: its plain triple would read as a fact."""
+    (project / "data" / "planned.ttl").write_text(PLANNED_RELATION)
+    data = check(project, DEFAULT_BASE).published.data
+    fmk, minlaege = URIRef(ID + "system/fmk"), URIRef(ID + "system/minlaege")
+    relation = URIRef(ID + "relation/fmk-shown-in-minlaege")
+    assert (fmk, URIRef(SG + "shownIn"), minlaege) not in data
+    assert (relation, RDF.subject, fmk) in data
+    assert (minlaege, URIRef(SG + "dependsOn"), fmk) in data  # the achieved one is
+
+
 def test_sg_sub_properties_are_entailed_transitively(built):
     data = open_publication(built).named_graph("data")
     initiative, minlaege = URIRef(ID + "initiative/1.1"), URIRef(ID + "system/minlaege")

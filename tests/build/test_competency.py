@@ -154,12 +154,13 @@ def test_q07_figures_of_initiative_3_5(store):
 
 def test_q08_what_depends_on_sor(store):
     # 5.3: the SOR services on NSP and the SHAK phase-out (the new SOR attribute was its
-    # prerequisite); 1.4: Sundhedsjournalen is prepared for the move to SOR.
+    # prerequisite, in operation January 2025); 1.4: Sundhedsjournalen is prepared for the move
+    # to SOR, which itself is still to come (planned).
     rows = ask(store, "08-what-depends-on-sor")
-    assert sorted(column(rows, "dependent", "how")) == [
-        ("https://w3id.org/sundhedsgraf/id/project/shak-udfasning", "direct"),
-        ("https://w3id.org/sundhedsgraf/id/system/sor-services-nsp", "direct"),
-        ("https://w3id.org/sundhedsgraf/id/system/sundhedsjournalen", "direct"),
+    assert sorted(column(rows, "dependent", "how", "realisation")) == [
+        ("https://w3id.org/sundhedsgraf/id/project/shak-udfasning", "direct", "Achieved"),
+        ("https://w3id.org/sundhedsgraf/id/system/sor-services-nsp", "direct", "Achieved"),
+        ("https://w3id.org/sundhedsgraf/id/system/sundhedsjournalen", "direct", "Planned"),
     ]
 
 
@@ -175,3 +176,43 @@ def test_q10_outcomes_per_focus_area(store):
         totals[row["notation"]] = totals.get(row["notation"], 0) + int(row["initiatives"])
     assert totals == {"1": 7, "2": 5, "3": 6, "4": 5, "5": 4}
     assert ("5", "Paused", "2") in column(rows, "notation", "status", "initiatives")
+
+
+def test_q11_relations_in_both_directions(store):
+    # 2.1: CareCommunication is to replace XDIS91 ("skal erstatte"), with the front-runners from
+    # 31 May 2025; read from XDIS91 the same relation node says it is to be replaced.
+    rows = ask(store, "11-relations-in-both-directions")
+    found = column(rows, "phrase", "otherLabel", "realisation", "when", "from")
+    when = ("fra d. 31. maj 2025", "2025-05-31")
+    assert found == [("is to be replaced by", "CareCommunication", "Planned", *when)]
+
+
+def test_q11_reads_the_other_end_and_achieved_relations(store):
+    text = (QUERIES / "11-relations-in-both-directions.rq").read_text(encoding="utf-8")
+    for resource, expected in {
+        # The same relation from CareCommunication: forwards, planned.
+        "std:carecommunication": ("is to replace", "XDIS91", "Planned"),
+        # 2.1: HospitalNotification replaced XDIS20 when the last regions went live (achieved).
+        "std:xdis20": ("is replaced by", "HospitalNotification", "Achieved"),
+    }.items():
+        values = f"VALUES ?resource {{ {resource} }}"
+        query = text.replace("VALUES ?resource { std:xdis91 }", values)
+        solutions = store.query(query, use_default_graph_as_union=True)
+        names = [v.value for v in solutions.variables]
+        rows = [{n: t.value for n, t in zip(names, row, strict=True) if t} for row in solutions]
+        found = column(rows, "phrase", "otherLabel", "realisation")
+        assert expected in found, (resource, found)
+
+
+def test_q12_who_runs_each_system(store):
+    # Not in the source: read on the operators' own pages (data/operators.ttl says what each says).
+    rows = ask(store, "12-who-runs-each-system")
+    found = {r["systemLabel"]: (r["operatorLabel"], len(r["sources"].split())) for r in rows}
+    sds = "Danish Health Data Authority"
+    assert found == {
+        "Shared Medication Record": (sds, 2),
+        "Healthcare Organisation Register": (sds, 1),
+        "National Service Platform": (sds, 1),
+        "National eCPR service": (sds, 1),
+        "MinLæge": ("Organisation of General Practitioners in Denmark", 1),
+    }

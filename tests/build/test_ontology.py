@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import SH
 
 REPO = Path(__file__).resolve().parents[2]
@@ -69,3 +70,21 @@ def test_every_class_has_a_shape(ontology):
     for cls in ontology.subjects(RDF.type, OWL.Class):
         supers = set(ontology.transitive_objects(cls, RDFS.subClassOf))
         assert supers & targeted, f"no shape targets {cls} or a super-class of it"
+
+
+def test_every_relation_predicate_reads_in_both_directions(ontology):
+    """Each predicate a relation node may have (sgsh:Relation-predicate) has an inverse, and both
+    have a label and a wording for plans in Danish and English: a page phrases a relation from
+    either end, planned or achieved, without a second hand-written triple."""
+    shapes = parse("shapes")
+    allowed = shapes.value(URIRef(SG.replace("def#", "shapes#") + "Relation-predicate"), SH["in"])
+    predicates = list(Collection(shapes, allowed))
+    assert len(predicates) == 7
+    planned = URIRef(SG + "plannedLabel")
+    for predicate in predicates:
+        inverses = set(ontology.subjects(OWL.inverseOf, predicate))
+        assert len(inverses) == 1, predicate
+        for term in (predicate, *inverses):
+            for p in (RDFS.label, planned):
+                languages = sorted(o.language for o in ontology.objects(term, p))
+                assert languages == ["da", "en"], (term, p)

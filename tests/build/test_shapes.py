@@ -182,6 +182,11 @@ def test_entailment_asserts_relations_and_super_properties():
     assert (term("ini:1.1"), term("sg:concerns"), term("sys:app")) in graph
     assert (term("sys:app"), term("sg:dependsOn"), term("std:new")) in graph
     assert (term("sys:app"), term("dcterms:requires"), term("std:new")) not in graph  # sg: only
+    # Only achieved relations are asserted: a planned or revised one stays a relation node.
+    planned = (term("std:new"), term("sg:deliveredVia"), term("sys:platform"))
+    revised = (term("sys:app"), term("sg:integratesWith"), term("sys:platform"))
+    assert planned not in graph and revised not in graph
+    assert (term("rel:new-delivered-via-platform"), RDF.subject, term("std:new")) in graph
 
 
 def test_repository_data_conforms():
