@@ -161,7 +161,7 @@ rel:fmk-shown-in-minlaege a sg:Relation ;
 def test_planned_relations_are_not_asserted(project):
     """A planned relation stays a node: its plain triple would read as a fact."""
     (project / "data" / "planned.ttl").write_text(PLANNED_RELATION)
-    data = check(project, DEFAULT_BASE).published.data
+    data = prepare(project, DEFAULT_BASE).build.data
     fmk, minlaege = URIRef(ID + "system/fmk"), URIRef(ID + "system/minlaege")
     relation = URIRef(ID + "relation/fmk-shown-in-minlaege")
     assert (fmk, URIRef(SG + "shownIn"), minlaege) not in data
