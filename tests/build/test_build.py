@@ -264,6 +264,65 @@ def test_missing_data_folder_is_a_clear_error(tmp_path, cli):
     assert "no data/ folder" in err
 
 
+@pytest.mark.parametrize("how", ["no folder", "no files", "no statements"])
+@pytest.mark.parametrize("command", ["build", "validate"])
+def test_no_shapes_is_an_error_not_an_unvalidated_graph(built, cli, how, command):
+    before = snapshot(built)
+    shapes = built / "shapes"
+    shutil.rmtree(shapes)
+    if how != "no folder":
+        shapes.mkdir()
+    if how == "no statements":
+        (shapes / "empty.ttl").write_text("# nothing yet\n")
+    code, _, err = cli(command, "--root", built)
+    assert code == 1
+    assert f"{shapes}" in err and ("no shapes" in err or "hold no shapes" in err)
+    assert snapshot(built) == before
+
+
+def test_shapes_that_target_none_of_the_data_are_an_error(built, cli):
+    before = snapshot(built)
+    for path in (built / "shapes").iterdir():
+        path.unlink()
+    (built / "shapes" / "other.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<urn:shape> a sh:NodeShape ; sh:targetClass <urn:NotInTheData> ;\n"
+        "    sh:property [ sh:path <urn:p> ; sh:minCount 1 ] .\n"
+    )
+    code, _, err = cli("build", "--root", built)
+    assert code == 1
+    assert "the shapes target none of the classes the data uses" in err
+    assert "sg:Initiative" in err
+    assert snapshot(built) == before
+
+
+@pytest.mark.parametrize(
+    "target, conforms",
+    [
+        ("sh:targetClass <urn:NotInTheData>", False),
+        ("sh:targetClass skos:Concept", True),  # the data has sg:FocusArea ⊑ skos:Concept
+        ("sh:targetSubjectsOf <urn:nowhere>", False),
+        ("sh:targetSubjectsOf sg:focusArea", True),
+        ("sh:targetObjectsOf sg:focusArea", True),
+        ("sh:targetNode <urn:nowhere>", False),
+        ("sh:targetNode <https://w3id.org/sundhedsgraf/id/initiative/1.1>", True),
+    ],
+)
+def test_shapes_must_target_something_of_the_data(project, cli, target, conforms):
+    shapes = project / "shapes"
+    for path in shapes.iterdir():
+        path.unlink()
+    (shapes / "one.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix sg: <https://w3id.org/sundhedsgraf/def#> .\n"
+        f"<urn:shape> a sh:NodeShape ; {target} .\n"
+    )
+    code, out, err = cli("validate", "--root", project)
+    assert code == (0 if conforms else 1), err
+    assert ("validation would check nothing" in err) is not conforms
+
+
 def test_prefixes_are_those_of_docs():
     graph = Graph().parse(REPO / "docs" / "prefixes.ttl")
     declared = re.findall(r"@prefix (\w+): <([^>]+)>", (REPO / "docs" / "prefixes.ttl").read_text())
