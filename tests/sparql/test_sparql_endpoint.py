@@ -353,6 +353,26 @@ def test_construct_in_each_format(server, store, graph_type):
     assert parsed_graph(response) == expected
 
 
+def test_relative_iris_resolve_against_the_endpoint_url(server):
+    """W3C SPARQL 1.1 Protocol test query_content_type_construct: a relative IRI in a query
+    resolves against the service's URL (Query 4.1.1, RFC 3986 5.1), it is no error."""
+    query = "PREFIX dc: <http://purl.org/dc/elements/1.1/>\nCONSTRUCT { <s> <p> 1 } WHERE {}"
+    headers = {"content-type": "application/sparql-query", "accept": f"{RDFXML}, {TURTLE}"}
+    posted = server.client.post("/sparql", content=query, headers=headers)
+    got = get(server.client, "BASE <base/> CONSTRUCT { <s> <../p> 1 } WHERE {}", TURTLE)
+    one = ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+    s, p = ox.NamedNode(server.url + "s"), ox.NamedNode(server.url + "p")
+    assert parsed_graph(posted) == {ox.Triple(s, p, one)}
+    assert parsed_graph(got) == {ox.Triple(ox.NamedNode(server.url + "base/s"), p, one)}
+
+
+def test_a_relative_service_iri_is_checked_as_the_absolute_iri_it_names(server):
+    response = get(server.client, "SELECT * WHERE { SERVICE <other/sparql> { } }")
+    assert_problem(
+        response, 400, f"SERVICE <{server.url}other/sparql> is not on this endpoint's allowlist"
+    )
+
+
 @pytest.mark.parametrize("graph_type", GRAPH_TYPES)
 def test_describe_in_each_format(server, store, graph_type):
     find = PREFIXES + 'SELECT ?i WHERE { ?i a sg:Initiative ; dcterms:identifier "3.5" }'

@@ -141,10 +141,16 @@ def media_types(request: Request, asked: Request_) -> tuple[str | None, str | No
     return chosen[0], chosen[1]
 
 
+def service_base(settings: Settings) -> str:
+    """What relative IRIs in a query resolve against: the endpoint's own URL, the URI the query
+    was retrieved from (SPARQL 1.1 Query 4.1.1, RFC 3986 5.1.3)."""
+    return settings.public + "sparql"
+
+
 def guard(asked: Request_, settings: Settings, pub: Publication) -> QueryShape:
     """The query's shape after the policy checks, or an HTTPProblem."""
     try:
-        shape = admit(asked.query, settings.service_allowlist, pub.graphs)
+        shape = admit(asked.query, settings.service_allowlist, pub.graphs, service_base(settings))
     except QueryRefused as refused:
         raise HTTPProblem(refused.status, str(refused)) from None
     for graph in (asked.default_graphs or ()) + (asked.named_graphs or ()):
@@ -201,6 +207,7 @@ async def evaluate(asked: Request_, types, settings: Settings, pub: Publication,
         settings.service_allowlist,
         settings.time_limit * SERVICE_SHARE,
         settings.service_max_bytes,
+        base_iri=service_base(settings),
     )
     try:
         return await pool.run(job), bool(shape.service_spans)
