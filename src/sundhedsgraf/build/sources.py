@@ -29,14 +29,14 @@ def data_files(root: Path) -> list[Path]:
     return sorted((root / "data").rglob("*.ttl"))
 
 
+UNVALIDATED = "the build publishes only a graph validated against shapes"
+
+
 def shapes_files(root: Path) -> list[Path]:
     """Every Turtle file in shapes/; without shapes the build would publish unvalidated data."""
     paths = sorted((root / "shapes").glob("*.ttl"))
     if not paths:
-        raise SundhedsgrafError(
-            f"no shapes in {root / 'shapes'}: the build publishes only a graph validated "
-            "against shapes/*.ttl"
-        )
+        raise SundhedsgrafError(f"{root / 'shapes'}: no shapes (*.ttl files); {UNVALIDATED}")
     return paths
 
 
@@ -56,5 +56,5 @@ def load(root: Path, base: str) -> Sources:
                 for subject in graph.subjects(unique=True):
                     sources.defined_in[subject].append(path.relative_to(root).as_posix())
     if len(sources.shapes) == 0:
-        raise SundhedsgrafError(f"the files in {root / 'shapes'} hold no shapes")
+        raise SundhedsgrafError(f"{root / 'shapes'}: its files hold no shapes; {UNVALIDATED}")
     return sources
