@@ -101,7 +101,11 @@ SPARQL_PARAMETERS = {
     "query": Query(None, description="a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE)"),
     "default_graph_uri": Query(None, alias="default-graph-uri"),
     "named_graph_uri": Query(None, alias="named-graph-uri"),
-    "format": Query(None, description="a format name or media type; overrides Accept"),
+    "format": Query(
+        None,
+        description="a format name or media type (output= and results= are read alike); "
+        "overrides Accept for the query forms it fits",
+    ),
 }
 POST_BODY = {
     "requestBody": {
