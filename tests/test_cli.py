@@ -96,6 +96,24 @@ def test_query_file_that_cannot_be_read(built, cli, tmp_path):
     assert err.strip() == f"sundhedsgraf query: {missing}: No such file or directory"
 
 
+def test_export_to_a_full_disk_names_the_file(built, cli):
+    code, _, err = cli("export", "--root", built, "--format", "nt", "-o", "/dev/full")
+    assert (code, err) == (1, "sundhedsgraf export: /dev/full: No space left on device\n")
+
+
+@pytest.mark.parametrize("command", [["stats"], ["export", "--format", "ttl"], ["validate"]])
+def test_a_full_standard_output_is_named(built, command):
+    script = Path(sys.executable).parent / "sundhedsgraf"
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [script, *command, "--root", built], stdout=full, stderr=subprocess.PIPE, text=True
+        )
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"sundhedsgraf {command[0]}: standard output: No space left on device\n"
+    )
+
+
 def test_query_without_a_build(project, cli):
     code, _, err = cli("query", "--root", project, SELECT)
     assert code == 1
@@ -195,6 +213,17 @@ def test_format_reports_malformed_files(project, cli):
     bad.write_text("@prefix sg: <https://w3id.org/sundhedsgraf/def#> .\nsg:a sg:b .\n")
     code, _, err = cli("format", "--root", project, "--check")
     assert code == 1 and "bad.ttl: line 2" in err
+
+
+def test_format_names_the_file_it_cannot_write(project, cli, monkeypatch):
+    path = project / "data" / "focus-area-1.ttl"
+    path.write_text(path.read_text() + "\n\n")  # not canonical: format rewrites it
+    write_text = Path.write_text
+    monkeypatch.setattr(
+        Path, "write_text", lambda p, *a, **k: write_text(Path("/dev/full"), *a, **k)
+    )
+    code, _, err = cli("format", "--root", project, path)
+    assert (code, err) == (1, f"sundhedsgraf format: {path}: No space left on device\n")
 
 
 def test_format_says_which_comments_it_drops(project, cli):

@@ -91,11 +91,21 @@ def add_error_handlers(app: FastAPI) -> None:
         return text(400, f"bad request: {where}")
 
 
+PAGE = {
+    "name": "page",
+    "in": "query",
+    "description": "the page of inbound links",
+    "schema": {"type": "integer", "minimum": 1},
+}
 SPARQL_PARAMETERS = {
     "query": Query(None, description="a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE)"),
     "default_graph_uri": Query(None, alias="default-graph-uri"),
     "named_graph_uri": Query(None, alias="named-graph-uri"),
-    "format": Query(None, description="a format name or media type; overrides Accept"),
+    "format": Query(
+        None,
+        description="a format name or media type (output= and results= are read alike); "
+        "overrides Accept for the query forms it fits",
+    ),
 }
 POST_BODY = {
     "requestBody": {
@@ -169,8 +179,15 @@ def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers
     def resource_iri(request: Request, path: str):
         return linked_data.redirect_to_document(request, current.get(), public, "id/" + path)
 
-    @app.api_route("/doc/{path:path}", methods=GET, summary="the document about a resource")
-    def doc(request: Request, path: str, page: int | None = Query(None, ge=1)):
+    # ?page= is only described here: linked_data.page_number reads it, so that a bad one gets
+    # the HTML error page when HTML was asked for (FastAPI's validation answers in plain text)
+    @app.api_route(
+        "/doc/{path:path}",
+        methods=GET,
+        summary="the document about a resource",
+        openapi_extra={"parameters": [PAGE]},
+    )
+    def doc(request: Request, path: str):
         if document_wants_html(request, path):
             return html(resource.resource_page, request, path)
         return linked_data.document(request, current.get(), public, path, settings.describe_page)

@@ -10,7 +10,7 @@ from sundhedsgraf.build import stats
 from sundhedsgraf.build.formatting import format_file
 from sundhedsgraf.build.pipeline import base_iri, build, prepare, summary
 from sundhedsgraf.build.sources import data_files
-from sundhedsgraf.errors import SundhedsgrafError
+from sundhedsgraf.errors import SundhedsgrafError, naming
 from sundhedsgraf.formats import RDF_BY_NAME
 from sundhedsgraf.namespaces import prefixes
 from sundhedsgraf.publication import build_folder, open_publication
@@ -18,28 +18,39 @@ from sundhedsgraf.settings import Settings, env_name, kind
 from sundhedsgraf.sparql import console as query
 
 
+def out(text: str | bytes) -> None:
+    """Write to standard output; if that fails (a full disk, a closed pipe), the error says so."""
+    with naming("standard output"):
+        if isinstance(text, bytes):
+            sys.stdout.flush()  # text written before goes first
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
+        sys.stdout.flush()
+
+
 def cmd_build(args) -> int:
     written = build(args.root, base_iri(args.base_iri))
     if written.validated.report.findings:  # warnings do not stop a build, but should be read
         print(written.validated.report_text(), file=sys.stderr)
-    print(summary(written))
+    out(summary(written) + "\n")
     return 0
 
 
 def cmd_validate(args) -> int:
     validated = prepare(args.root, base_iri(args.base_iri))
     if validated.report.findings:
-        print(validated.report_text())
+        out(validated.report_text() + "\n")
     if not validated.report.conforms:
         return 1
-    print(f"conforms: {len(validated.build.union)} triples, shapes satisfied")
+    out(f"conforms: {len(validated.build.union)} triples, shapes satisfied\n")
     return 0
 
 
 def cmd_query(args) -> int:
     text = args.file.read_text(encoding="utf-8") if args.file else args.query
     pub = open_publication(args.root)
-    sys.stdout.write(query.run(pub.store, text, args.format, prefixes(pub.base, extra=True)))
+    out(query.run(pub.store, text, args.format, prefixes(pub.base, extra=True)))
     return 0
 
 
@@ -47,15 +58,16 @@ def cmd_export(args) -> int:
     dump = RDF_BY_NAME[args.format]
     content = (build_folder(args.root) / dump.file).read_bytes()
     if args.output:
-        args.output.write_bytes(content)
+        with naming(args.output):
+            args.output.write_bytes(content)
     else:
-        sys.stdout.buffer.write(content)
+        out(content)
     return 0
 
 
 def cmd_stats(args) -> int:
     pub = open_publication(args.root)
-    print(stats.render(pub.named_graph("ontology"), pub.named_graph("data"), pub.base))
+    out(stats.render(pub.named_graph("ontology"), pub.named_graph("data"), pub.base) + "\n")
     return 0
 
 
@@ -70,10 +82,10 @@ def cmd_format(args) -> int:
             print(f"{path}: {dropped} comment lines outside the header dropped", file=sys.stderr)
     if args.check:
         for path in unformatted:
-            print(f"not canonical: {path}")
-        print(f"{len(unformatted)} of {len(paths)} files need `sundhedsgraf format`")
+            out(f"not canonical: {path}\n")
+        out(f"{len(unformatted)} of {len(paths)} files need `sundhedsgraf format`\n")
         return 1 if unformatted else 0
-    print(f"formatted {len(unformatted)} of {len(paths)} files")
+    out(f"formatted {len(unformatted)} of {len(paths)} files\n")
     return 0
 
 
@@ -166,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     except SundhedsgrafError as error:
         print(f"sundhedsgraf {args.command}: {error}", file=sys.stderr)
         return error.exit_code
-    except OSError as error:  # a file named on the command line that cannot be read or written
+    except OSError as error:  # a file that cannot be read or written; naming() says which
         where = f"{error.filename}: " if error.filename else ""
-        print(f"sundhedsgraf {args.command}: {where}{error.strerror or error}", file=sys.stderr)
+        # pyoxigraph's errors carry only a message, no errno and no strerror
+        reason = error.strerror or " ".join(map(str, error.args)) or type(error).__name__
+        print(f"sundhedsgraf {args.command}: {where}{reason}", file=sys.stderr)
         return 1

@@ -62,13 +62,14 @@ class ResultsSyntax:
 
 
 # In our order of preference: the first one Accept likes best wins, and */* gives Turtle.
+# The names are those clients use, SPARQLWrapper's among them (json-ld, rdf+xml).
 RDF = (
     RdfSyntax(ox.RdfFormat.TURTLE, "RDF_TURTLE", ("turtle",)),
-    RdfSyntax(ox.RdfFormat.JSON_LD, "JSON_LD"),
-    RdfSyntax(ox.RdfFormat.N_TRIPLES, "RDF_N_TRIPLES", ("ntriples",)),
-    RdfSyntax(ox.RdfFormat.RDF_XML, "RDF_XML", ("rdfxml",)),
+    RdfSyntax(ox.RdfFormat.JSON_LD, "JSON_LD", ("json-ld",)),
+    RdfSyntax(ox.RdfFormat.N_TRIPLES, "RDF_N_TRIPLES", ("ntriples", "n-triples")),
+    RdfSyntax(ox.RdfFormat.RDF_XML, "RDF_XML", ("rdfxml", "rdf+xml")),
     RdfSyntax(ox.RdfFormat.TRIG, "RDF_TRIG", document=False),
-    RdfSyntax(ox.RdfFormat.N_QUADS, "RDF_N_QUADS", ("nquads",), document=False),
+    RdfSyntax(ox.RdfFormat.N_QUADS, "RDF_N_QUADS", ("nquads", "n-quads"), document=False),
 )
 RESULTS = (
     ResultsSyntax(ox.QueryResultsFormat.JSON, "json"),

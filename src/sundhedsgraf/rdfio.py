@@ -1,5 +1,6 @@
 """Reading RDF with pyoxigraph (for its line/column errors) into rdflib graphs."""
 
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -10,8 +11,14 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import XSD
 
-from sundhedsgraf.errors import SundhedsgrafError
+from sundhedsgraf.errors import SundhedsgrafError, naming
 from sundhedsgraf.namespaces import DEFAULT_BASE, rebase
+
+# An ill-typed literal ("abc"^^xsd:integer) is the shapes' to report (sh:datatype), with the
+# file it is in; rdflib would also log a warning with a traceback each time it makes one.
+logging.getLogger("rdflib.term").addFilter(
+    lambda record: not record.getMessage().startswith("Failed to convert Literal lexical form")
+)
 
 # The position pyoxigraph puts at the start of its parser messages.
 _POSITION = re.compile(r"^Parser error at line \d+ (column \d+|between columns \d+ and \d+): ")
@@ -38,7 +45,8 @@ def to_rdflib(term, base: str = DEFAULT_BASE):
 def parse_quads(path: Path, base: str = DEFAULT_BASE) -> Iterable[tuple]:
     """(s, p, o, graph name or None) for every statement of an RDF file, as rdflib terms."""
     try:
-        quads = list(ox.parse(path=path, format=ox.RdfFormat.from_extension(path.suffix[1:])))
+        with naming(path):
+            quads = list(ox.parse(path=path, format=ox.RdfFormat.from_extension(path.suffix[1:])))
     except SyntaxError as error:
         raise SundhedsgrafError(syntax_message(path, error)) from None
     # pyoxigraph keeps labels such as _:b1, which are local to a file: give each a fresh node.

@@ -241,6 +241,60 @@ def test_malformed_turtle_names_file_line_and_column(built, cli):
     assert snapshot(built) == before
 
 
+@pytest.mark.parametrize("folder", ["data", "ontology", "shapes"])
+def test_an_input_that_cannot_be_read_is_named(built, cli, folder):
+    before = snapshot(built)
+    (built / folder / "folder.ttl").mkdir()  # tests run as root: no permission would stop them
+    code, _, err = cli("build", "--root", built)
+    assert code == 1
+    assert (
+        err
+        == f"sundhedsgraf build: {built / folder / 'folder.ttl'}: Is a directory (os error 21)\n"
+    )
+    assert snapshot(built) == before
+
+
+def test_a_failed_write_names_the_file(built, cli, monkeypatch):
+    """A full disk: write(2) fails with ENOSPC, which carries no file name of its own."""
+    before = snapshot(built)
+    write_bytes = Path.write_bytes
+
+    def to_a_full_disk(path, content):
+        return write_bytes(Path("/dev/full") if path.name == "sundhedsgraf.nt" else path, content)
+
+    monkeypatch.setattr(Path, "write_bytes", to_a_full_disk)
+    code, _, err = cli("build", "--root", built)
+    assert code == 1
+    assert re.fullmatch(
+        r"sundhedsgraf build: \S+/\.dist-builds/\.staging-\w+/sundhedsgraf\.nt: "
+        r"No space left on device\n",
+        err,
+    ), err
+    assert snapshot(built) == before
+
+
+def test_an_ill_typed_literal_gets_the_report_and_nothing_else(project):
+    """rdflib logs a traceback for "abc"^^xsd:integer; the user should see only the report."""
+    (project / "shapes" / "count.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        "@prefix sg: <https://w3id.org/sundhedsgraf/def#> .\n"
+        "<urn:count> a sh:NodeShape ; sh:targetClass sg:Initiative ;\n"
+        "    sh:property [ sh:path sg:count ; sh:datatype xsd:integer ] .\n"
+    )
+    (project / "data" / "count.ttl").write_text(
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        "@prefix sg: <https://w3id.org/sundhedsgraf/def#> .\n"
+        '<https://w3id.org/sundhedsgraf/id/initiative/1.1> sg:count "abc"^^xsd:integer .\n'
+    )
+    script = Path(sys.executable).parent / "sundhedsgraf"  # a process of its own: real logging
+    result = subprocess.run([script, "build", "--root", project], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.startswith("sundhedsgraf build: the graph does not conform"), result.stderr
+    assert "sg:count: Value is not Literal with datatype xsd:integer" in result.stderr
+    assert "Traceback" not in result.stderr and "Failed to convert" not in result.stderr
+
+
 def test_interrupted_serialization_leaves_dist_unchanged(built, cli, monkeypatch):
     before = snapshot(built)
 
@@ -291,6 +345,65 @@ def test_missing_data_folder_is_a_clear_error(tmp_path, cli):
     code, _, err = cli("build", "--root", tmp_path)
     assert code == 1
     assert "no data/ folder" in err
+
+
+@pytest.mark.parametrize("how", ["no folder", "no files", "no statements"])
+@pytest.mark.parametrize("command", ["build", "validate"])
+def test_no_shapes_is_an_error_not_an_unvalidated_graph(built, cli, how, command):
+    before = snapshot(built)
+    shapes = built / "shapes"
+    shutil.rmtree(shapes)
+    if how != "no folder":
+        shapes.mkdir()
+    if how == "no statements":
+        (shapes / "empty.ttl").write_text("# nothing yet\n")
+    code, _, err = cli(command, "--root", built)
+    assert code == 1
+    assert f"{shapes}: " in err and "no shapes" in err
+    assert snapshot(built) == before
+
+
+def test_shapes_that_target_none_of_the_data_are_an_error(built, cli):
+    before = snapshot(built)
+    for path in (built / "shapes").iterdir():
+        path.unlink()
+    (built / "shapes" / "other.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<urn:shape> a sh:NodeShape ; sh:targetClass <urn:NotInTheData> ;\n"
+        "    sh:property [ sh:path <urn:p> ; sh:minCount 1 ] .\n"
+    )
+    code, _, err = cli("build", "--root", built)
+    assert code == 1
+    assert "the shapes target none of the classes the data uses" in err
+    assert "sg:Initiative" in err
+    assert snapshot(built) == before
+
+
+@pytest.mark.parametrize(
+    "target, conforms",
+    [
+        ("sh:targetClass <urn:NotInTheData>", False),
+        ("sh:targetClass skos:Concept", True),  # the data has sg:FocusArea ⊑ skos:Concept
+        ("sh:targetSubjectsOf <urn:nowhere>", False),
+        ("sh:targetSubjectsOf sg:focusArea", True),
+        ("sh:targetObjectsOf sg:focusArea", True),
+        ("sh:targetNode <urn:nowhere>", False),
+        ("sh:targetNode <https://w3id.org/sundhedsgraf/id/initiative/1.1>", True),
+    ],
+)
+def test_shapes_must_target_something_of_the_data(project, cli, target, conforms):
+    shapes = project / "shapes"
+    for path in shapes.iterdir():
+        path.unlink()
+    (shapes / "one.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix sg: <https://w3id.org/sundhedsgraf/def#> .\n"
+        f"<urn:shape> a sh:NodeShape ; {target} .\n"
+    )
+    code, out, err = cli("validate", "--root", project)
+    assert code == (0 if conforms else 1), err
+    assert ("validation would check nothing" in err) is not conforms
 
 
 def test_prefixes_are_those_of_docs():

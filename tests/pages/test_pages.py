@@ -295,6 +295,16 @@ def test_bad_lang_is_400(server):
     assert "lang" in Page(response.text).text
 
 
+@pytest.mark.parametrize("page", ["x", "0"])
+def test_a_bad_page_number_gets_the_html_error_page(server, page):
+    url = f"doc/initiative/2.1?page={page}"
+    response = html(server.client, url)
+    assert response.status_code == 400
+    parsed = assert_html_page(response, url)
+    assert "error-message" in parsed.ids
+    assert f"page must be a positive whole number, not {page!r}" in parsed.text
+
+
 def test_label_fallback_to_the_other_language(server):
     """A label only in Danish is shown on the English page (chosen, other, untagged, IRI)."""
     rows = select(

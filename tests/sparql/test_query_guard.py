@@ -468,6 +468,42 @@ def test_relative_iris_resolve_as_pyoxigraph_resolves_them(base, ref):
     )
 
 
+ENDPOINT = "http://127.0.0.1:8000/sparql"
+
+
+@pytest.mark.parametrize(
+    "prologue, ref",
+    [
+        ("", "other"),
+        ("", "../x/y"),
+        ("", "?q"),
+        ("BASE <dir/> ", "x"),  # a relative BASE resolves against the service's base first
+        ("BASE <http://b/c/> ", "x"),
+        ("PREFIX r: <rel/> ", "r:x"),
+    ],
+)
+def test_relative_iris_resolve_against_the_service_base_as_pyoxigraph_does(prologue, ref):
+    """The engine is given the endpoint's URL as base IRI: the guard must see the same IRIs."""
+    term = ref if ":" in ref else f"<{ref}>"
+    (solution,) = ox.Store().query(
+        f"{prologue}SELECT ({term} AS ?iri) WHERE {{ }}", base_iri=ENDPOINT
+    )
+    expected = solution["iri"].value
+    query = f"{prologue}SELECT * WHERE {{ SERVICE {term} {{ }} }}"
+    assert inspect(query, base=ENDPOINT).services == (expected,)
+    assert f"SERVICE <{expected}> is not on this endpoint's allowlist" in refusal(
+        query, base=ENDPOINT
+    )
+    assert admit(query, service_allowlist=[expected], base=ENDPOINT).services == (expected,)
+
+
+def test_relative_from_resolves_against_the_service_base():
+    query = "SELECT * FROM <g> FROM NAMED <../h> WHERE { }"
+    shape = admit(query, local_graphs=["http://a/b/g", "http://a/h"], base="http://a/b/c")
+    assert (shape.from_graphs, shape.from_named) == (("http://a/b/g",), ("http://a/h",))
+    assert "FROM <http://a/g> names a graph" in refusal(query, base="http://a/c")
+
+
 def test_later_prefix_and_base_declarations_win():
     query = (
         "BASE <http://a/> PREFIX p: <x/> BASE <http://b/> PREFIX p: <y/> "

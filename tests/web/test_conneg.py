@@ -108,6 +108,10 @@ def test_not_acceptable_is_a_value_error():
         ("a/b;q=1.001, c/d;q=x, e/f", [("e/f", 1.0, 2)]),
         ("*/b, a/b", [("a/b", 1.0, 2)]),
         ('a/b;p="x,y", c/d', [("a/b", 1.0, 2), ("c/d", 1.0, 2)]),
+        # an element with no media range before its parameters is skipped
+        (";", [("*/*", 1.0, 0)]),
+        (" ; q=1, a/b", [("a/b", 1.0, 2)]),
+        ("; a/b", [("*/*", 1.0, 0)]),
         (BROWSER, [
             ("text/html", 1.0, 2),
             ("application/xhtml+xml", 1.0, 2),

@@ -317,9 +317,21 @@ def test_unknown_iri_is_404_with_a_message(server, real_store, base, prefix, pat
     response = server.client.get(f"{prefix}/{quote(path)}", follow_redirects=False)
     assert response.status_code == 404
     assert media_type(response) == "text/plain"
+    # the message echoes the decoded path: a browser must not sniff it as HTML
+    assert response.headers["x-content-type-options"] == "nosniff"
     # The message names the IRI looked for (a document URL's extension is not part of it).
     resource = path.removesuffix(".ttl") if prefix == "doc" else path
     assert base + "id/" + resource in response.text
+
+
+@pytest.mark.parametrize("page", ["x", "0", "-1", "1.5"])
+def test_a_bad_page_number_is_a_400_naming_it(server, page):
+    url = f"/doc/initiative/2.1?page={page}"
+    response = server.client.get(url, headers={"accept": "text/turtle"})
+    assert response.status_code == 400
+    assert media_type(response) == "text/plain"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.text == f"page must be a positive whole number, not {page!r}\n"
 
 
 # ---- content negotiation ------------------------------------------------------------------

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from sundhedsgraf.build.turtle import to_turtle
+from sundhedsgraf.errors import naming
 from sundhedsgraf.namespaces import prefixes
 from sundhedsgraf.rdfio import parse_graph
 
@@ -54,5 +55,6 @@ def format_file(path: Path, write: bool) -> tuple[bool, int]:
     old = path.read_text(encoding="utf-8")
     new = canonical_text(path)
     if write and new != old:
-        path.write_text(new, encoding="utf-8")
+        with naming(path):
+            path.write_text(new, encoding="utf-8")
     return new != old, dropped_comments(old, new)

@@ -12,7 +12,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sundhedsgraf.errors import SundhedsgrafError
+from sundhedsgraf.errors import SundhedsgrafError, naming
 
 BUILDS = ".dist-builds"
 KEEP = 2  # the current build and the one before, for readers that opened it just before a swap
@@ -28,7 +28,8 @@ def publish(root: Path, files: dict[str, bytes]) -> Path:
     staging.chmod(0o755)  # mkdtemp makes it private; dist/ is for everyone to read
     try:
         for name, content in files.items():
-            (staging / name).write_bytes(content)
+            with naming(staging / name):
+                (staging / name).write_bytes(content)
         build = builds / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         staging.rename(build)
     except BaseException:

@@ -17,7 +17,7 @@ from sundhedsgraf.build.jsonld_context import context
 from sundhedsgraf.build.output import publish
 from sundhedsgraf.build.sources import load
 from sundhedsgraf.build.turtle import to_turtle
-from sundhedsgraf.build.validation import Report, validate
+from sundhedsgraf.build.validation import Report, require_targets, validate
 from sundhedsgraf.errors import SundhedsgrafError
 from sundhedsgraf.namespaces import BASE_ENV, DEFAULT_BASE, check_base_iri, prefixes, sg
 
@@ -63,6 +63,7 @@ def prepare(root: Path, base: str) -> Validated:
     sources = load(root, base)
     entailed = entail(sources.data, sources.ontology, sg(base))
     build = Build(sources.ontology, sources.data, sources.shapes, base)
+    require_targets(build.data, build.union, build.shapes, prefixes(base))
     report = validate(build.union, build.shapes, prefixes(base))
     return Validated(build, report, sources.defined_in, entailed)
 

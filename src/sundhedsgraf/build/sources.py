@@ -29,13 +29,24 @@ def data_files(root: Path) -> list[Path]:
     return sorted((root / "data").rglob("*.ttl"))
 
 
+UNVALIDATED = "the build publishes only a graph validated against shapes"
+
+
+def shapes_files(root: Path) -> list[Path]:
+    """Every Turtle file in shapes/; without shapes the build would publish unvalidated data."""
+    paths = sorted((root / "shapes").glob("*.ttl"))
+    if not paths:
+        raise SundhedsgrafError(f"{root / 'shapes'}: no shapes (*.ttl files); {UNVALIDATED}")
+    return paths
+
+
 def load(root: Path, base: str) -> Sources:
     """Parse every input file, rewriting the default base IRI to `base`."""
     sources = Sources()
     inputs = [
         (sources.ontology, sorted((root / "ontology").glob("*.ttl"))),
         (sources.data, data_files(root)),
-        (sources.shapes, sorted((root / "shapes").glob("*.ttl"))),
+        (sources.shapes, shapes_files(root)),
     ]
     for target, paths in inputs:
         for path in paths:
@@ -44,4 +55,6 @@ def load(root: Path, base: str) -> Sources:
             if target is not sources.shapes:
                 for subject in graph.subjects(unique=True):
                     sources.defined_in[subject].append(path.relative_to(root).as_posix())
+    if len(sources.shapes) == 0:
+        raise SundhedsgrafError(f"{root / 'shapes'}: its files hold no shapes; {UNVALIDATED}")
     return sources

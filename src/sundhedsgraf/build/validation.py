@@ -4,7 +4,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from pyshacl import validate as shacl_validate
-from rdflib import RDF, SH, Graph, URIRef
+from rdflib import OWL, RDF, RDFS, SH, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
@@ -48,8 +48,6 @@ class Report:
 def validate(graph: Graph, shapes: Graph, prefix_map: dict[str, str]) -> Report:
     """Validate with SHACL-AF (SPARQL constraints), no inference; only violations fail.
     Property paths in the findings are written with `prefix_map`."""
-    if len(shapes) == 0:
-        return Report(True, [])
     _, results, text = shacl_validate(graph, shacl_graph=shapes, advanced=True, inference="none")
     if not isinstance(results, Graph):  # pySHACL could not use the shapes themselves
         raise SundhedsgrafError(f"the shapes are not usable: {text}")
@@ -58,6 +56,30 @@ def validate(graph: Graph, shapes: Graph, prefix_map: dict[str, str]) -> Report:
     ]
     # Decided from the results: pySHACL's own flag depends on the severity of the outer shape.
     return Report(not any(f.severity == "Violation" for f in findings), findings)
+
+
+def require_targets(data: Graph, graph: Graph, shapes: Graph, prefix_map: dict[str, str]) -> None:
+    """Raise unless some shape targets a node of `data`: by a class it uses (or a superclass,
+    in `graph`), or otherwise. Shapes that target nothing would check nothing."""
+    targeted = set(shapes.objects(None, SH.targetClass))
+    for kind in (RDFS.Class, OWL.Class):  # implicit class targets: a shape that is a class
+        targeted.update(shapes.subjects(RDF.type, kind))
+    used = set(data.objects(None, RDF.type))
+    if any(targeted & set(graph.transitive_objects(cls, RDFS.subClassOf)) for cls in used):
+        return
+    nodes = shapes.objects(None, SH.targetNode)
+    if any((n, None, None) in data or (None, None, n) in data for n in nodes):
+        return
+    by_property = (SH.targetSubjectsOf, SH.targetObjectsOf)
+    if any((None, p, None) in data for t in by_property for p in shapes.objects(None, t)):
+        return
+    if (None, SH.target, None) in shapes:  # SPARQL-based targets: only running them would tell
+        return
+    listed = ", ".join(sorted(show(c, prefix_map) for c in used)) or "none"
+    raise SundhedsgrafError(
+        f"the shapes target none of the classes the data uses ({listed}) nor any of its "
+        "nodes: validation would check nothing"
+    )
 
 
 def finding_of(results: Graph, result: Node, prefix_map: dict[str, str]) -> Finding:

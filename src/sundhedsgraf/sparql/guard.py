@@ -56,13 +56,16 @@ class QueryShape:
     service_spans: tuple[tuple[int, int, str | None], ...] = ()
 
 
-def inspect(query: str) -> QueryShape:
+def inspect(query: str, base: str | None = None) -> QueryShape:
     """The form, update keyword, SERVICE targets and FROM graphs of `query`."""
-    return _survey(query).shape
+    return _survey(query, base).shape
 
 
 def admit(
-    query: str, service_allowlist: Iterable[str] = (), local_graphs: Iterable[str] = ()
+    query: str,
+    service_allowlist: Iterable[str] = (),
+    local_graphs: Iterable[str] = (),
+    base: str | None = None,
 ) -> QueryShape:
     """The shape of `query`, or QueryRefused if it is an update, calls SERVICE on anything
     but an endpoint in `service_allowlist`, or names in FROM / FROM NAMED a graph that is not
@@ -70,9 +73,10 @@ def admit(
 
     Targets are compared as whole IRIs after resolution, exactly: an allowlisted
     `http://a/sparql` does not admit `http://a/sparql/x`. `SERVICE ?var` and targets that
-    do not resolve are always refused.
+    do not resolve are always refused. Relative IRIs resolve against the query's BASE, itself
+    resolved against `base` (the service's own URL, as the engine is given it).
     """
-    survey = _survey(query)
+    survey = _survey(query, base)
     if survey.update:
         keyword, pos = survey.update
         line, column = _line_column(query, pos)
@@ -172,12 +176,12 @@ class _Survey:
     hits: list[_Hit]
 
 
-def _survey(query: str) -> _Survey:
+def _survey(query: str, base: str | None) -> _Survey:
     """Read `query` as pyoxigraph does and, if it holds \\u escapes, also decoded first."""
-    readings = [_read(query, lambda pos: pos)]
+    readings = [_read(query, lambda pos: pos, base)]
     decoded, marks = _unescape(query)
     if marks:
-        readings.append(_read(decoded, lambda pos: _origin(marks, pos)))
+        readings.append(_read(decoded, lambda pos: _origin(marks, pos), base))
     form = next((r[0] for r in readings if r[0]), None)
     update = next((r[1] for r in readings if r[1]), None)
     # the same clause read both ways, spelled apart by its escapes, counts once
@@ -203,13 +207,13 @@ def _survey(query: str) -> _Survey:
 
 
 def _read(
-    text: str, origin: Callable[[int], int]
+    text: str, origin: Callable[[int], int], base: str | None
 ) -> tuple[str | None, tuple[str, int] | None, list[_Hit]]:
     """The form, update keyword and SERVICE / FROM clauses in one reading of `text`."""
     seen: set[int] = set()
     forks: list[int] = []
     tokens = list(_tokens(text, 0, seen, forks))
-    base, prefixes, start = _prologue(tokens)
+    base, prefixes, start = _prologue(tokens, base)
     form, update = _form_and_update(tokens[start:])
     hits = [hit for token in tokens[start:] for hit in _clauses(text, token, base, prefixes)]
     comment_end = 0
@@ -248,9 +252,11 @@ def _tokens(text: str, pos: int, seen: set[int], forks: list[int]) -> Iterator[r
         pos = token.end()
 
 
-def _prologue(tokens: list[re.Match[str]]) -> tuple[str | None, dict[str, str | None], int]:
-    """BASE, the declared prefixes, and the index of the first token after the prologue."""
-    base: str | None = None
+def _prologue(
+    tokens: list[re.Match[str]], base: str | None
+) -> tuple[str | None, dict[str, str | None], int]:
+    """BASE (starting from `base`), the declared prefixes, and the index of the first token
+    after the prologue."""
     prefixes: dict[str, str | None] = {}
     i = 0
     while i + 1 < len(tokens):

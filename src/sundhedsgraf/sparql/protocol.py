@@ -25,8 +25,10 @@ from sundhedsgraf.sparql.guard import QueryRefused, QueryShape, admit
 from sundhedsgraf.sparql.workers import Busy, Job, QueryPool, TimedOut
 from sundhedsgraf.web.responses import HTTPProblem, conditional, etag_of, negotiate
 
+RESULT_TYPE_OF, GRAPH_TYPE_OF = dict(RESULT_ALIASES), dict(GRAPH_ALIASES)
+ALIASES = RESULT_TYPE_OF | GRAPH_TYPE_OF
 RESULT_TYPES = tuple(RESULTS_BY_MEDIA_TYPE)
-# ?format= names: (type for SELECT/ASK, type for CONSTRUCT/DESCRIBE)
+# ?format= names and media types: (type for SELECT/ASK, type for CONSTRUCT/DESCRIBE)
 FORMATS = {
     **{f.name: (f.media_type, None) for f in RESULTS},
     **{f.name: (None, f.media_type) for f in RDF},
@@ -35,7 +37,11 @@ FORMATS = {
     "xml": (RESULTS_BY_NAME["xml"].media_type, RDF_BY_NAME["rdf"].media_type),
     **{f.media_type: (f.media_type, None) for f in RESULTS},
     **{f.media_type: (None, f.media_type) for f in RDF},
+    **{alias: (RESULT_TYPE_OF.get(alias), GRAPH_TYPE_OF.get(alias)) for alias in ALIASES},
 }
+# The format parameters: ours (`format`) and the ones other endpoints read, which clients such
+# as SPARQLWrapper send all at once.
+FORMAT_PARAMETERS = ("format", "output", "results")
 FORM_TYPES = {"SELECT": 0, "ASK": 0, "CONSTRUCT": 1, "DESCRIBE": 1}
 VARY = {"Vary": "Accept"}
 FORM = "application/x-www-form-urlencoded"
@@ -73,15 +79,13 @@ async def read_request(request: Request, settings: Settings) -> Request_:
         raise HTTPProblem(400, "the query is empty")
     if len(queries[0].encode()) > settings.max_query_bytes:
         raise HTTPProblem(413, f"the query is longer than {settings.max_query_bytes} bytes")
-    formats = values.get("format", [])
-    if len(formats) > 1:
-        raise HTTPProblem(400, "give at most one format parameter")
+    formats = [value for name in FORMAT_PARAMETERS for value in values.get(name, [])]
     default, named = values.get("default-graph-uri"), values.get("named-graph-uri")
     return Request_(
         queries[0],
         tuple(default) if default else None,
         tuple(named) if named else None,
-        formats[0] if formats else None,
+        ", ".join(formats) if formats else None,
     )
 
 
@@ -118,19 +122,37 @@ async def limited_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def media_types(request: Request, asked: Request_) -> tuple[str | None, str | None]:
-    """(type for SELECT/ASK, type for CONSTRUCT/DESCRIBE) from ?format= or Accept."""
-    if asked.format is not None:
-        if asked.format not in FORMATS:
+def named_formats(text: str | None) -> tuple[str | None, str | None]:
+    """(type for SELECT/ASK, type for CONSTRUCT/DESCRIBE) the format parameters name, None
+    for a kind they leave to Accept. Read leniently, as clients send them: names or media
+    types, comma lists, repeats, names we do not serve (skipped). Two formats of one kind is
+    the only error."""
+    found: tuple[set, set] = (set(), set())
+    for item in (text or "").split(","):
+        name = item.partition(";")[0].strip().lower()  # a media type's parameters do not count
+        for kind, media_type in zip(found, FORMATS.get(name, (None, None)), strict=True):
+            if media_type:
+                kind.add(media_type)
+    for kind, types in zip(("result", "graph"), found, strict=True):
+        if len(types) > 1:
             raise HTTPProblem(
-                400, f"unknown format {asked.format!r}; use one of: {', '.join(FORMATS)}"
+                400,
+                f"the format parameters (format, output, results) name different {kind} formats: "
+                + ", ".join(sorted(types)),
             )
-        return FORMATS[asked.format]
+    return next(iter(found[0]), None), next(iter(found[1]), None)
+
+
+def media_types(request: Request, asked: Request_) -> tuple[str | None, str | None]:
+    """(type for SELECT/ASK, type for CONSTRUCT/DESCRIBE): what ?format= (or output=, results=)
+    names, else what Accept likes best."""
+    named = named_formats(asked.format)
     accept = request.headers.get("accept")
     chosen = []
-    for offered, aliases in ((RESULT_TYPES, RESULT_ALIASES), (tuple(GRAPH_TYPES), GRAPH_ALIASES)):
+    kinds = ((RESULT_TYPES, RESULT_ALIASES), (tuple(GRAPH_TYPES), GRAPH_ALIASES))
+    for media_type, (offered, aliases) in zip(named, kinds, strict=True):
         try:
-            chosen.append(negotiate(accept, offered, aliases))
+            chosen.append(media_type or negotiate(accept, offered, aliases))
         except HTTPProblem:
             chosen.append(None)
     if chosen == [None, None]:
@@ -141,10 +163,16 @@ def media_types(request: Request, asked: Request_) -> tuple[str | None, str | No
     return chosen[0], chosen[1]
 
 
+def service_base(settings: Settings) -> str:
+    """What relative IRIs in a query resolve against: the endpoint's own URL, the URI the query
+    was retrieved from (SPARQL 1.1 Query 4.1.1, RFC 3986 5.1.3)."""
+    return settings.public + "sparql"
+
+
 def guard(asked: Request_, settings: Settings, pub: Publication) -> QueryShape:
     """The query's shape after the policy checks, or an HTTPProblem."""
     try:
-        shape = admit(asked.query, settings.service_allowlist, pub.graphs)
+        shape = admit(asked.query, settings.service_allowlist, pub.graphs, service_base(settings))
     except QueryRefused as refused:
         raise HTTPProblem(refused.status, str(refused)) from None
     for graph in (asked.default_graphs or ()) + (asked.named_graphs or ()):
@@ -201,6 +229,7 @@ async def evaluate(asked: Request_, types, settings: Settings, pub: Publication,
         settings.service_allowlist,
         settings.time_limit * SERVICE_SHARE,
         settings.service_max_bytes,
+        base_iri=service_base(settings),
     )
     try:
         return await pool.run(job), bool(shape.service_spans)

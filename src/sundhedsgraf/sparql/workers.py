@@ -42,6 +42,7 @@ class Job:
     allowlist: tuple[str, ...] = ()
     service_seconds: float = 0.0  # for all SERVICE calls of the query together
     service_bytes: int = 0  # per SERVICE answer
+    base_iri: str | None = None  # relative IRIs in the query resolve against it
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def run(store: ox.Store, job: Job, query: str) -> Answer:
             "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or ()],
         }
     try:
-        outcome = store.query(query, **options)
+        outcome = store.query(query, base_iri=job.base_iri, **options)
         answer = serialize(outcome, job)
     except SyntaxError as error:
         return Answer(400, "text/plain", f"the query does not parse: {error}".encode())

@@ -32,7 +32,9 @@ def parse_accept(header: str | None) -> list[tuple[str, float, int]]:
 def _media_range(element: str) -> tuple[str, float, int] | None:
     """One Accept element, or None if it is malformed. Parameters other than q are dropped:
     we compare type/subtype only, and whatever follows q (accept-ext) does not count."""
-    name, *parameters = (part.strip() for part in _split(element, ";"))
+    # the range is all before the first ";" (no quotes in a token); "; q=1" has none
+    name, _, rest = element.partition(";")
+    name, parameters = name.strip(), [part.strip() for part in _split(rest, ";")]
     match = _RANGE.fullmatch(name)
     if not match or (match[1] == "*" and match[2] != "*"):
         return None

@@ -27,6 +27,8 @@ def problem_response(problem: HTTPProblem) -> Response:
 
 
 def text(status: int, message: str, headers: dict | None = None) -> Response:
+    # messages echo what the client sent (a decoded path, a parameter): never sniffed as HTML
+    headers = {"X-Content-Type-Options": "nosniff", **(headers or {})}
     return Response(message.rstrip("\n") + "\n", status, headers, "text/plain; charset=utf-8")
 
 
