@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 from html import unescape
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -19,6 +20,7 @@ from conftest import REPO
 from test_pages import html
 
 from sundhedsgraf.namespaces import PREFIXES
+from sundhedsgraf.pages.pictures.chart import Bar, bar_chart
 from sundhedsgraf.pages.query import comment_fields
 from sundhedsgraf.pages.query_help import TEXT
 from sundhedsgraf.pages.snippets import python_string, r_string, snippets
@@ -232,6 +234,17 @@ def test_a_label_and_a_number_column_draw_a_bar_chart(app_server):
     assert svg.count(f'<a href="{app_server.url}doc/focus-area/') == 5
     response = html(app_server.client, "query?" + urlencode({"query": query, "chart-value": "x"}))
     assert response.status_code == 400
+
+
+def test_the_chart_axis_reaches_past_the_longest_bar():
+    svg = ET.fromstring(bar_chart([Bar("a", 12), Bar("b", 5), Bar("c", 0)], "?l", "?v", "da"))
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    bars = svg.findall(".//svg:g[@class='bar']//svg:rect", ns)
+    grid = [float(line.get("x1")) for line in svg.findall(".//svg:g[@class='axis']/svg:line", ns)]
+    ends = [float(r.get("x")) + float(r.get("width")) for r in bars]
+    assert max(ends) <= max(grid) and ends[0] > ends[1] > ends[2]
+    assert abs((ends[0] - grid[0]) / (ends[1] - grid[0]) - 12 / 5) < 0.01  # to scale
+    assert svg.find("svg:title", ns).text == "?v efter ?l"
 
 
 def test_no_chart_without_a_number_column(app_server):

@@ -173,14 +173,17 @@ def outcome(page: Page, body: bytes, media_type: str, query: str) -> dict:
 # ---- the table -----------------------------------------------------------------------------
 
 
-def sort_key(binding: dict) -> tuple:
-    """Numbers by value, everything else by its text (case folded)."""
+def sort_key(page: Page, binding: dict) -> tuple:
+    """Numbers by value, our resources by their label, the rest by its text (case folded)."""
     if binding.get("datatype") in NUMERIC:
         try:
             return (0, float(binding["value"]), "")
         except ValueError:
             pass
-    return (1, 0.0, binding["value"].casefold())
+    text = binding["value"]
+    if binding.get("type") == "uri" and page.idx.href(text)[1]:
+        text = page.idx.label(text, page.lang)
+    return (1, 0.0, text.casefold())
 
 
 def sorted_page(page: Page, query: str, names: list[str], rows: list[list]) -> dict:
@@ -193,7 +196,7 @@ def sorted_page(page: Page, query: str, names: list[str], rows: list[list]) -> d
     if sort is not None:
         column = names.index(sort)
         bound = [r for r in rows if r[column] is not None]
-        bound.sort(key=lambda r: sort_key(r[column]), reverse=desc)
+        bound.sort(key=lambda r: sort_key(page, r[column]), reverse=desc)
         rows = bound + [r for r in rows if r[column] is None]
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     number = single(page.request, "page") or "1"

@@ -55,7 +55,8 @@ def ticks(low: float, high: float) -> list[float]:
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
     first = math.floor(low / step) * step
-    return [first + i * step for i in range(int(round((high - first) / step)) + 1)]
+    count = math.ceil((high - first) / step - 1e-9)  # the last tick at or above high
+    return [first + i * step for i in range(count + 1)]
 
 
 def bar_chart(bars: list[Bar], label_name: str, value_name: str, lang: str) -> str:

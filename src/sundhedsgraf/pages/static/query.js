@@ -215,7 +215,11 @@
         CM.EditorView.lineWrapping,
         theme,
         // an ID reference cannot leave the shadow root: the label's own words
-        CM.EditorView.contentAttributes.of({ "aria-label": label.textContent.trim() }),
+        // tabindex: checkers (axe) count the scrolling editor as keyboard-reachable
+        CM.EditorView.contentAttributes.of({
+          "aria-label": label.textContent.trim(),
+          tabindex: "0",
+        }),
         CM.EditorView.updateListener.of((update) => {
           if (update.docChanged) textarea.value = update.state.doc.toString();
         }),
@@ -333,11 +337,8 @@
       item.append(button, when);
       list.append(item);
     }
-    if (!entries.length) {
-      const item = document.createElement("li");
-      item.textContent = text.historyEmpty;
-      list.append(item);
-    }
+    list.hidden = !entries.length;
+    document.getElementById("history-empty").hidden = entries.length > 0;
     section.hidden = false;
   }
   document.getElementById("history-clear").addEventListener("click", () => {
