@@ -114,6 +114,28 @@ def test_the_first_query_a_user_types_gets_its_prefix(page: Page):
     expect(page.locator("#editor-status")).to_contain_text("PREFIX sg:")
 
 
+def test_resources_complete_by_label_and_runs_are_remembered(page: Page):
+    page.goto("/query?lang=en")
+    editor(page).click()
+    page.keyboard.type("SELECT ?initiative WHERE { ?initiative sg:uses medicinkort")
+    option = page.locator(".cm-tooltip-autocomplete li").first  # the best hit of /search
+    expect(option).to_contain_text("Shared Medication Record")  # found by its Danish name
+    expect(option.locator(".cm-completionDetail")).to_have_text("sys:fmk")
+    accept(page)
+    page.keyboard.type(" }")
+    expect(editor(page)).to_contain_text("sg:uses sys:fmk }")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#results tbody tr").first).to_be_visible()
+    assert "PREFIX sys: <https://w3id.org/sundhedsgraf/id/system/>" in query_text(page)
+    # the run is in this browser's history, after a reload too, and loads back into the editor
+    page.reload()
+    entry = page.locator("#history-list button").first
+    expect(entry).to_contain_text("sg:uses sys:fmk")
+    type_query(page, "ASK {}")
+    entry.click()
+    assert "sg:uses sys:fmk" in query_text(page)
+
+
 @pytest.mark.parametrize("lang", ["da", "en"])
 def test_a_broken_query_shows_caret_and_hint(page: Page, lang):
     page.goto(f"/query?lang={lang}")
