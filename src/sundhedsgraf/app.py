@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 from sundhedsgraf import __version__
 from sundhedsgraf.errors import SundhedsgrafError
 from sundhedsgraf.formats import HTML, JSON
-from sundhedsgraf.pages import home, lists, ontology, query, resource, search
+from sundhedsgraf.pages import home, lists, ontology, query, query_terms, resource, search
 from sundhedsgraf.pages import pictures as picture_pages
 from sundhedsgraf.pages.page import document_wants_html, guarded, ontology_wants_html, prefers_html
 from sundhedsgraf.publication import Current, Publication
@@ -259,7 +259,8 @@ def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers
 PAGES = [
     ("/browse", lists.browse_page, "HTML: the lists of resources"),
     ("/browse/{name}", lists.list_page, "HTML: a list of resources, with filters"),
-    ("/search", search.search_page, "HTML: search labels, names and descriptions"),
+    ("/search", search.search_page, "HTML (or JSON): search labels, names and descriptions"),
+    ("/query/terms.json", query_terms.terms_json, "JSON: the terms the query editor completes"),
     ("/pictures", picture_pages.pictures_page, "HTML: the network, timeline and portfolio"),
     ("/pictures/{name}.svg", picture_pages.svg_file, "a picture as image/svg+xml"),
 ]

@@ -97,7 +97,10 @@ def test_run_an_example_query_and_read_the_table(page: Page):
     assert href.startswith(page.url.split("/query")[0] + "/doc/"), href
     expect(page.locator("#query")).to_have_value(re.compile("SELECT", re.I))  # kept in the URL
     shot(page, "query-results")
-    page.locator("#query").fill("SELECT * WHERE { ?s ?p }")
+    page.locator("#query-form .cm-content").click()  # the editor over the textarea
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.type("SELECT * WHERE { ?s ?p }")
     page.locator('#query-form [type="submit"]').click()
     expect(page.locator("#query-error")).to_contain_text("parse")
     link_page = page.context.new_page()

@@ -1,9 +1,15 @@
-"""The query page: a SPARQL form, the competency queries as examples, the answer as a table."""
+"""The query page: a SPARQL form (an editor with JavaScript, static/query.js), the competency
+queries as examples, and the answer as a sortable, paged table with a chart, or as Turtle.
+
+Everything is rendered here, so the page works without JavaScript: the query comes as
+?query=, known prefixes it leaves undeclared are added (and shown), the table is sorted with
+?sort= and ?desc=1 and paged with ?page=, the chart's columns are chosen with ?chart-label= and
+?chart-value=. Errors are explained in the page's language (query_help.py).
+"""
 
 import json
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from starlette.requests import Request
@@ -11,20 +17,34 @@ from starlette.responses import Response
 
 from sundhedsgraf.formats import RESULTS_BY_NAME
 from sundhedsgraf.namespaces import DEFAULT_BASE, shorten
+from sundhedsgraf.pages import query_texts
 from sundhedsgraf.pages.labels import RDF, XSD
 from sundhedsgraf.pages.page import Page
+from sundhedsgraf.pages.pictures.chart import Bar, bar_chart
+from sundhedsgraf.pages.query_help import explain, unbound_warnings
+from sundhedsgraf.pages.snippets import data_url, snippets
+from sundhedsgraf.pages.sparql_text import add_prefixes
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.settings import Settings
 from sundhedsgraf.sparql.protocol import Request_, evaluate
-from sundhedsgraf.sparql.results import json_term
 from sundhedsgraf.web.responses import HTTPProblem
 
-MAX_ROWS_SHOWN = 1000
+PAGE_SIZE = 100
+CHART_MAX = 100  # bars
+TURTLE_MAX = 2000  # triples shown as Turtle
+RESOURCES_MAX = 100
 QUERY_FOLDERS = (Path("queries"), Path(__file__).resolve().parents[3] / "queries")
+_NUMBERS = """integer decimal double float int long short byte nonNegativeInteger positiveInteger
+    negativeInteger nonPositiveInteger unsignedInt unsignedLong unsignedShort unsignedByte"""
+NUMERIC = {XSD + name for name in _NUMBERS.split()}
+
+
+# ---- examples ------------------------------------------------------------------------------
 
 
 def examples(pub: Publication, settings: Settings) -> list[dict]:
-    """The competency queries (queries/*.rq) with their titles, rebased to the build's base."""
+    """The competency queries (queries/*.rq) with their titles, descriptions and groups in
+    both languages, rebased to the build's base."""
     return pub.cache.get((examples, settings.root), lambda: read_examples(pub, settings.root))
 
 
@@ -36,41 +56,89 @@ def read_examples(pub: Publication, root: Path) -> list[dict]:
                 text = path.read_text(encoding="utf-8")
                 if pub.base != DEFAULT_BASE:
                     text = text.replace(DEFAULT_BASE, pub.base)
-                titles = {}
-                for line in text.splitlines():
-                    if line.startswith("# title@"):
-                        tag, _, title = line[len("# title@") :].partition(":")
-                        titles[tag.strip()] = title.strip()
-                found.append({"name": path.stem, "text": text, "titles": titles})
+                found.append({"name": path.stem, "text": text, **comment_fields(text)})
             break
     return found
 
 
+def comment_fields(text: str) -> dict[str, dict[str, str]]:
+    """{"titles": {lang: text}, "descriptions": …, "groups": …} from `# title@da: …` lines."""
+    fields: dict[str, dict[str, str]] = {"titles": {}, "descriptions": {}, "groups": {}}
+    for line in text.splitlines():
+        for field in ("title", "description", "group"):
+            if line.startswith(f"# {field}@"):
+                tag, _, value = line[len(f"# {field}@") :].partition(":")
+                fields[field + "s"][tag.strip()] = value.strip()
+    return fields
+
+
+def example_groups(page: Page, found: list[dict]) -> list[dict]:
+    """The examples grouped by their group, in the order groups first appear."""
+    groups: dict[str, list[dict]] = {}
+    for e in found:
+        name = pick(e["groups"], page.lang) or ""
+        groups.setdefault(name, []).append(
+            {
+                "name": e["name"],
+                "title": pick(e["titles"], page.lang) or e["name"],
+                "description": pick(e["descriptions"], page.lang),
+                "url": page.url("query", [("query", e["text"])]),
+            }
+        )
+    return [{"name": name, "examples": items} for name, items in groups.items()]
+
+
+def pick(values: dict[str, str], lang: str) -> str | None:
+    return values.get(lang) or values.get("en") or next(iter(values.values()), None)
+
+
+# ---- the page ------------------------------------------------------------------------------
+
+
 async def query_page(request: Request, pub: Publication, settings: Settings, pool) -> Response:
     page = Page(request, pub, settings)
-    queries = request.query_params.getlist("query")
-    if len(queries) > 1:
-        raise HTTPProblem(400, "give at most one query parameter")
-    query = queries[0] if queries else ""
-    context = {"query": query, "examples": examples(pub, settings), "outcome": None}
-    if query.strip():
-        if len(query.encode()) > settings.max_query_bytes:
-            raise HTTPProblem(413, f"the query is longer than {settings.max_query_bytes} bytes")
-        asked = Request_(query, None, None, None)
-        types = (RESULTS_BY_NAME["json"].media_type, "application/n-triples")
-        started = time.monotonic()
-        try:  # the endpoint's own path: the guard, the workers and their limits
-            answer, _ = await evaluate(asked, types, settings, pub, pool)
-            status, body, media_type = answer.status, answer.body, answer.media_type
-        except HTTPProblem as problem:
-            status, body, media_type = problem.status, problem.message.encode(), "text/plain"
-        elapsed = time.monotonic() - started
-        if status != 200:
-            context["error"] = body.decode("utf-8", "replace")
-            return page.respond(page.render("query.html", **context), status, no_store())
-        context["outcome"] = outcome(page, body, media_type, query)
-        context["elapsed"] = f"{elapsed:.2f}"
+    page.t = {**page.t, **query_texts.texts(page.lang)}
+    query = single(request, "query") or ""
+    context = {
+        "query": query,
+        "groups": example_groups(page, examples(pub, settings)),
+        "outcome": None,
+        "terms_url": page.public + "query/terms.json",
+        "search_url": page.public + "search",
+    }
+    if not query.strip():
+        return page.respond(page.render("query.html", **context), headers=no_store())
+    if len(query.encode()) > settings.max_query_bytes:
+        message = f"the query is longer than {settings.max_query_bytes} bytes"
+        return failed(page, context, query, 413, message)
+    query, added = add_prefixes(query, page.idx.prefix_map)
+    context.update(query=query, added=added)
+    asked = Request_(query, None, None, None)
+    types = (RESULTS_BY_NAME["json"].media_type, "application/n-triples")
+    started = time.monotonic()
+    try:  # the endpoint's own path: the guard, the workers and their limits
+        answer, _ = await evaluate(asked, types, settings, pub, pool)
+        status, body, media_type = answer.status, answer.body, answer.media_type
+    except HTTPProblem as problem:
+        status, body, media_type = problem.status, problem.message.encode(), "text/plain"
+    elapsed = time.monotonic() - started
+    if status != 200:
+        return failed(page, context, query, status, body.decode("utf-8", "replace"))
+    context["elapsed"] = f"{elapsed * 1000:.0f} ms" if elapsed < 1 else f"{elapsed:.2f} s"
+    context["outcome"] = outcome(page, body, media_type, query)
     return page.respond(page.render("query.html", **context), headers=no_store())
+
+
+def failed(page: Page, context: dict, query: str, status: int, message: str) -> Response:
+    context["error"] = explain(query, status, message, page.lang, page.pub.graphs)
+    return page.respond(page.render("query.html", **context), status, no_store())
+
+
+def single(request: Request, name: str) -> str | None:
+    values = request.query_params.getlist(name)
+    if len(values) > 1:
+        raise HTTPProblem(400, f"give at most one {name} parameter")
+    return values[0] if values else None
 
 
 def no_store() -> dict:
@@ -78,37 +146,88 @@ def no_store() -> dict:
 
 
 def outcome(page: Page, body: bytes, media_type: str, query: str) -> dict:
-    """The answer as a table: head and rows of cell views, or a boolean."""
-    sparql = page.public + "sparql?"
-    if media_type == RESULTS_BY_NAME["json"].media_type:
-        data = json.loads(body)
-        if "boolean" in data:
-            return {
-                "boolean": data["boolean"],
-                "downloads": [("json", sparql + urlencode({"query": query, "format": "json"}))],
-            }
-        names = data["head"]["vars"]
-        bindings = data["results"]["bindings"]
-        rows = [[cell(page, b.get(n)) for n in names] for b in bindings[:MAX_ROWS_SHOWN]]
-        downloads = [
-            (f, sparql + urlencode({"query": query, "format": f}))
-            for f in ("csv", "json", "tsv", "xml")
-        ]
-        return {"head": names, "rows": rows, "count": len(bindings), "downloads": downloads}
-    triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
-    rows = [
-        [cell(page, json_term(term)) for term in (t.subject, t.predicate, t.object)]
-        for t in triples[:MAX_ROWS_SHOWN]
-    ]
-    downloads = [
-        (f, sparql + urlencode({"query": query, "format": f}))
-        for f in ("ttl", "jsonld", "nt", "rdf")
-    ]
+    endpoint = page.public + "sparql"
+    if media_type != RESULTS_BY_NAME["json"].media_type:
+        return graph_outcome(page, body, query, endpoint)
+    data = json.loads(body)
+    if "boolean" in data:
+        return {
+            "boolean": data["boolean"],
+            "downloads": [("json", data_url(endpoint, query, "json"))],
+            "snippets": snippets(endpoint, query, "ask"),
+        }
+    names = data["head"]["vars"]
+    rows = [[b.get(n) for n in names] for b in data["results"]["bindings"]]
+    table = sorted_page(page, query, names, rows)
     return {
-        "head": ["subject", "predicate", "object"],
-        "rows": rows,
-        "count": len(triples),
-        "downloads": downloads,
+        **table,
+        "warnings": unbound_warnings(query, names, rows, page.lang),
+        "chart": chart(page, query, names, table["sorted"]),
+        "downloads": [(f, data_url(endpoint, query, f)) for f in ("csv", "json", "tsv", "xml")],
+        "csv": data_url(endpoint, query, "csv"),
+        "snippets": snippets(endpoint, query, "select"),
+        "share": page.url("query", [("query", query)]),
+    }
+
+
+# ---- the table -----------------------------------------------------------------------------
+
+
+def sort_key(page: Page, binding: dict) -> tuple:
+    """Numbers by value, our resources by their label, the rest by its text (case folded)."""
+    if binding.get("datatype") in NUMERIC:
+        try:
+            return (0, float(binding["value"]), "")
+        except ValueError:
+            pass
+    text = binding["value"]
+    if binding.get("type") == "uri" and page.idx.href(text)[1]:
+        text = page.idx.label(text, page.lang)
+    return (1, 0.0, text.casefold())
+
+
+def sorted_page(page: Page, query: str, names: list[str], rows: list[list]) -> dict:
+    """The rows sorted by ?sort= (unbound cells last), the page ?page= of them as cell views,
+    and the links that sort and page."""
+    sort = single(page.request, "sort")
+    desc = single(page.request, "desc") == "1"
+    if sort is not None and sort not in names:
+        raise HTTPProblem(400, f"sort must name a column of the result: {', '.join(names)}")
+    if sort is not None:
+        column = names.index(sort)
+        bound = [r for r in rows if r[column] is not None]
+        bound.sort(key=lambda r: sort_key(page, r[column]), reverse=desc)
+        rows = bound + [r for r in rows if r[column] is None]
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    number = single(page.request, "page") or "1"
+    if not number.isdigit() or not 1 <= int(number) <= pages:
+        message = f"page must be a whole number from 1 to {pages}, not {number[:20]!r}"
+        raise HTTPProblem(400, message)
+    number = int(number)
+    first = (number - 1) * PAGE_SIZE
+
+    def link(**changes) -> str:
+        state = {"sort": sort, "desc": "1" if desc else None, "page": None, **changes}
+        chart_choice = [(k, single(page.request, k)) for k in ("chart-label", "chart-value")]
+        params = [("query", query), *((k, v) for k, v in state.items()), *chart_choice]
+        return page.url("query", params) + "#query-results"
+
+    head = []
+    for name in names:
+        order = None if sort != name else ("descending" if desc else "ascending")
+        flip = "1" if order == "ascending" else None
+        head.append({"name": name, "order": order, "href": link(sort=name, desc=flip)})
+    return {
+        "head": head,
+        "rows": [[cell(page, b) for b in row] for row in rows[first : first + PAGE_SIZE]],
+        "count": len(rows),
+        "first": first + 1,
+        "last": min(first + PAGE_SIZE, len(rows)),
+        "page": number,
+        "pages": pages,
+        "previous": link(page=str(number - 1)) if number > 1 else None,
+        "next": link(page=str(number + 1)) if number < pages else None,
+        "sorted": rows,
     }
 
 
@@ -117,13 +236,19 @@ def cell(page: Page, binding: dict | None) -> dict | None:
         return None
     kind = binding.get("type")
     if kind == "uri":
-        url, internal = page.idx.href(binding["value"])
-        return {
-            "kind": "link" if internal else "external",
-            "href": page.with_lang(url) if internal else url,
-            "text": page.idx.compact(binding["value"]),
-            "title": page.idx.label(binding["value"], page.lang) if internal else binding["value"],
-        }
+        iri = binding["value"]
+        url, internal = page.idx.href(iri)
+        short = shorten(iri, page.idx.prefix_map)
+        if internal:
+            label = page.idx.label(iri, page.lang)
+            return {
+                "kind": "link",
+                "href": url,
+                "text": label,
+                "iri": iri,
+                "short": short if short and short != label else None,
+            }
+        return {"kind": "external", "href": iri, "text": short or iri, "iri": iri}
     if kind == "bnode":
         return {"kind": "literal", "text": "_:" + binding["value"], "lang": None, "datatype": None}
     if kind in ("literal", "typed-literal"):
@@ -137,9 +262,99 @@ def cell(page: Page, binding: dict | None) -> dict | None:
             "lang": binding.get("xml:lang"),
             "datatype": shown,
         }
+    text = json.dumps(binding, ensure_ascii=False)  # a triple term
+    return {"kind": "literal", "text": text, "lang": None, "datatype": None}
+
+
+# ---- the chart -----------------------------------------------------------------------------
+
+
+def chart(page: Page, query: str, names: list[str], rows: list[list]) -> dict | None:
+    """A bar chart of a label column and a number column, when the result has both; the
+    columns are ?chart-label= and ?chart-value=, or chosen from the data."""
+    numbers, labels = [], []
+    for i, name in enumerate(names):
+        values = [r[i] for r in rows if r[i] is not None]
+        if not values:
+            continue
+        if all(v.get("datatype") in NUMERIC for v in values):
+            numbers.append(name)
+        else:
+            labels.append(name)
+    if not numbers or not labels:
+        return None
+    label = single(page.request, "chart-label") or default_label(names, rows, labels)
+    value = single(page.request, "chart-value") or numbers[-1]
+    if label not in labels:
+        raise HTTPProblem(400, f"chart-label must be one of {', '.join(labels)}, not {label!r}")
+    if value not in numbers:
+        raise HTTPProblem(400, f"chart-value must be one of {', '.join(numbers)}, not {value!r}")
+    li, vi = names.index(label), names.index(value)
+    bars = []
+    for row in rows:
+        if row[vi] is None or len(bars) == CHART_MAX:
+            continue
+        shown = cell(page, row[li])
+        href = shown["href"] if shown and shown["kind"] == "link" else None
+        bars.append(Bar(shown["text"] if shown else "–", float(row[vi]["value"]), href))
     return {
-        "kind": "literal",
-        "text": json.dumps(binding, ensure_ascii=False),
-        "lang": None,
-        "datatype": None,
+        "svg": bar_chart(bars, "?" + label, "?" + value, page.lang),
+        "labels": labels,
+        "numbers": numbers,
+        "label": label,
+        "value": value,
+        "cut": len(bars) == CHART_MAX and len(rows) > CHART_MAX,
+    }
+
+
+def default_label(names: list[str], rows: list[list], labels: list[str]) -> str:
+    """The first column of texts with a language, else of IRIs, else the first label column."""
+    for wanted in ("xml:lang", "uri"):
+        for name in labels:
+            i = names.index(name)
+            values = [r[i] for r in rows if r[i] is not None]
+            if all(wanted in v if wanted == "xml:lang" else v["type"] == "uri" for v in values):
+                return name
+    return labels[0]
+
+
+# ---- CONSTRUCT and DESCRIBE ----------------------------------------------------------------
+
+
+def graph_outcome(page: Page, body: bytes, query: str, endpoint: str) -> dict:
+    """The graph as Turtle (the first TURTLE_MAX triples) and its resources as links."""
+    triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+    shown = triples[:TURTLE_MAX]
+    iris = {
+        term.value
+        for t in shown
+        for term in (t.subject, t.predicate, t.object)
+        if isinstance(term, ox.NamedNode)
+    }
+    used = {}
+    for iri in iris:  # the prefixes Turtle will write: the longest namespace of each IRI
+        fits = [(len(ns), name) for name, ns in page.idx.prefix_map.items() if iri.startswith(ns)]
+        if fits:
+            name = max(fits)[1]
+            used[name] = page.idx.prefix_map[name]
+    turtle = ox.serialize(shown, format=ox.RdfFormat.TURTLE, prefixes=used).decode()
+    ours = sorted(
+        {
+            term.value
+            for t in triples
+            for term in (t.subject, t.object)
+            if isinstance(term, ox.NamedNode) and page.idx.href(term.value)[1]
+        }
+    )
+    resources = [cell(page, {"type": "uri", "value": iri}) for iri in ours[:RESOURCES_MAX]]
+    return {
+        "graph": True,
+        "count": len(triples),
+        "turtle": turtle,
+        "cut": len(triples) > TURTLE_MAX,
+        "resources": resources,
+        "resources_cut": len(ours) > RESOURCES_MAX,
+        "downloads": [(f, data_url(endpoint, query, f)) for f in ("ttl", "jsonld", "nt", "rdf")],
+        "snippets": snippets(endpoint, query, "graph"),
+        "share": page.url("query", [("query", query)]),
     }

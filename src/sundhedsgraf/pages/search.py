@@ -4,13 +4,16 @@ import unicodedata
 
 import pyoxigraph as ox
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
+from sundhedsgraf.formats import HTML, JSON
+from sundhedsgraf.namespaces import shorten
 from sundhedsgraf.pages.labels import Index, link
 from sundhedsgraf.pages.page import Page
 from sundhedsgraf.pages.terms import objects
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.settings import Settings
+from sundhedsgraf.web.conneg import NotAcceptable, choose
 from sundhedsgraf.web.responses import HTTPProblem
 
 MAX_QUERY_CHARS = 200
@@ -139,4 +142,33 @@ def search_page(request: Request, pub: Publication, settings: Settings) -> Respo
     if len(q) > MAX_QUERY_CHARS:
         raise HTTPProblem(400, f"the search text is longer than {MAX_QUERY_CHARS} characters")
     results = search(pub, page.idx, q, page.lang) if q.strip() else None
+    if wants_json(request):  # for the query editor's completion, and anyone's code
+        return JSONResponse(
+            {"q": q, "results": [json_result(page, r) for r in results or []]},
+            headers={"Vary": "Accept, Accept-Language", "Content-Language": page.lang},
+        )
     return page.respond(page.render("search.html", q=q, results=results))
+
+
+def wants_json(request: Request) -> bool:
+    """?format=json, or an Accept header that likes JSON better than HTML."""
+    wanted = request.query_params.getlist("format")
+    if len(wanted) > 1 or wanted and wanted[0] not in ("html", "json"):
+        raise HTTPProblem(400, "format must be html or json, given at most once")
+    if wanted:
+        return wanted[0] == "json"
+    try:
+        return choose(request.headers.get("accept"), (HTML, JSON)) == JSON
+    except NotAcceptable:
+        return False
+
+
+def json_result(page: Page, result: dict) -> dict:
+    iri = result["resource"]["iri"]
+    return {
+        "iri": iri,
+        "label": result["resource"]["text"],
+        "name": shorten(iri, page.idx.prefix_map),
+        "href": result["resource"]["href"],
+        "types": [t["text"] for t in result["types"]],
+    }
