@@ -73,7 +73,7 @@ def bar_chart(bars: list[Bar], label_name: str, value_name: str, lang: str) -> s
     marks = ticks(min(0.0, *values), max(0.0, *values))
     low, high = marks[0], marks[-1]
     scale = PLOT_W / ((high - low) or 1.0)
-    shown = [_svg.shorten(b.label, LABEL_LIMIT) for b in bars]
+    shown = [_svg.truncate(b.label, LABEL_LIMIT) for b in bars]
     label_w = max([text_width(s, 12) for s in shown] + [60.0]) + 12
     x0 = PAD + label_w
     top = PAD
