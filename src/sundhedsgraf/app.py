@@ -33,7 +33,7 @@ STATIC = Path(__file__).parent / "pages" / "static"
 
 def create_app(settings: Settings) -> FastAPI:
     """An app serving the build in `settings.root`/dist; raises if there is none."""
-    current = Current(settings.root)
+    current = Current(settings.root, settings.page_cache_bytes)
     check_base(settings, current.get())
     pool = QueryPool(settings.workers, settings.max_queue, settings.time_limit)
     answers = AnswerCache(settings.cache_bytes)
