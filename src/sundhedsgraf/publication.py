@@ -209,12 +209,23 @@ def base_of(store: ox.Store) -> str | None:
 
 
 class Current:
-    """The publication to answer from, switched when dist/ points at a new build."""
+    """The publication to answer from, switched when dist/ points at a new build.
+
+    `warm(publication)` makes what the first requests ask for (the app's is
+    pages.warm.warm): a new build is warmed on the loading thread before it is switched in,
+    so its first requests find their pages made; the app warms the first build before it
+    serves.
+    """
 
     CHECK_EVERY = 1.0  # seconds
 
-    def __init__(self, root: Path, cache_bytes: int = Settings.page_cache_bytes):
-        self.root, self.cache_bytes = root, cache_bytes
+    def __init__(
+        self,
+        root: Path,
+        cache_bytes: int = Settings.page_cache_bytes,
+        warm: Callable[[Publication], None] = lambda publication: None,
+    ):
+        self.root, self.cache_bytes, self.warm = root, cache_bytes, warm
         self.publication = open_publication(root, cache_bytes)
         self.checked = time.monotonic()
         self.lock = threading.Lock()
@@ -237,8 +248,11 @@ class Current:
 
     def _switch(self) -> None:
         try:
-            self.publication = open_publication(self.root, self.cache_bytes)
+            publication = open_publication(self.root, self.cache_bytes)
         except (SundhedsgrafError, OSError, SyntaxError, ValueError):
             pass  # a half-removed build: keep answering from the one we have
+        else:
+            self.warm(publication)
+            self.publication = publication
         finally:
             self.lock.release()
