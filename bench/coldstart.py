@@ -8,8 +8,9 @@ sends the same burst to the new build. The figures are per page: the median over
 of the slowest request of the burst, and the time from start to the first /health answer.
 
 `--src` serves another checkout's package (e.g. `git archive <commit> src | tar -x -C DIR`),
-to measure before and after a change with the same script; `--compare DIR` does both and
-prints the ratios. All traffic goes to 127.0.0.1; the servers are children of this script.
+to measure before and after a change with the same script; `--compare DIR` does both (taking
+turns, round by round) and prints the ratios. All traffic goes to 127.0.0.1; the servers are
+children of this script.
 Usage: see bench/README.md.
 """
 
@@ -18,6 +19,7 @@ import datetime as dt
 import http.client
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -138,18 +140,20 @@ def round_(root: Path, src: Path, clients: int) -> dict:
         process.wait(30)
 
 
-def measure(src: Path, dist: Path, rounds: int, clients: int) -> dict[str, float]:
-    """Per figure, the median over `rounds` rounds (a fresh project and server each)."""
-    found: dict[str, list[float]] = {}
+def measure(srcs: list[Path], dist: Path, rounds: int, clients: int) -> list[dict[str, float]]:
+    """Per package and figure, the median over `rounds` rounds (a fresh project and server
+    each); the packages take turns, so that other work on the machine falls on all alike."""
+    found: list[dict[str, list[float]]] = [{} for _ in srcs]
     for n in range(rounds):
-        workdir = Path(tempfile.mkdtemp(prefix="sundhedsgraf-coldstart-"))
-        try:
-            for key, value in round_(project(dist, workdir), src, clients).items():
-                found.setdefault(key, []).append(value)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-        print(f"  {src}: round {n + 1} of {rounds}", file=sys.stderr, flush=True)
-    return {key: statistics.median(values) for key, values in found.items()}
+        for src, figures in zip(srcs, found, strict=True):
+            workdir = Path(tempfile.mkdtemp(prefix="sundhedsgraf-coldstart-"))
+            try:
+                for key, value in round_(project(dist, workdir), src, clients).items():
+                    figures.setdefault(key, []).append(value)
+            finally:
+                shutil.rmtree(workdir, ignore_errors=True)
+        print(f"  round {n + 1} of {rounds}", file=sys.stderr, flush=True)
+    return [{key: statistics.median(v) for key, v in figures.items()} for figures in found]
 
 
 SECTION = "## Cold start"
@@ -171,7 +175,8 @@ def report(after: dict, before: dict | None, args, command: str) -> str:
         + ", ".join(f"{name} `{path}`" for name, path in PAGES.items())
         + "; then dist/ switched to a second copy, and the same burst to the new build",
         f"- figures: the slowest request of each page's burst, in ms, median of {args.rounds}"
-        " rounds; `ready`: from starting the server to its first /health answer",
+        " rounds; `ready`: from starting the server to its first /health answer; work of others"
+        " on the machine slows before and after alike (rounds alternate): read the ratios",
         "",
     ]
     if before is None:
@@ -207,12 +212,12 @@ def main(argv=None) -> int:
     dist = (args.root / "dist").resolve()
     if not (dist / "manifest.json").is_file():
         raise SystemExit(f"no build in {args.root / 'dist'}: run `sundhedsgraf build` first")
-    command = "python bench/coldstart.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    given = sys.argv[1:] if argv is None else argv
+    command = shlex.join(["python", "bench/coldstart.py", *given])
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stops the servers on the way out
-    after = measure(args.src.resolve(), dist, args.rounds, args.clients)
-    before = None
-    if args.compare is not None:
-        before = measure(args.compare.resolve(), dist, args.rounds, args.clients)
+    srcs = [args.src.resolve()] + ([args.compare.resolve()] if args.compare else [])
+    after, *compared = measure(srcs, dist, args.rounds, args.clients)
+    before = compared[0] if compared else None
     text = report(after, before, args, command)
     print("\n" + text)
     if args.output is not None:
