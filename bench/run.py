@@ -844,6 +844,13 @@ def report(
     return "\n".join(lines)
 
 
+def write_keeping_cold_start(path: Path, text: str) -> None:
+    """Write `text`, keeping the section bench/coldstart.py wrote at the end of the file."""
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    _, found, section = old.partition("\n## Cold start")
+    path.write_text(text + (found + section if found else ""), encoding="utf-8")
+
+
 def ours_settings(workers: int) -> str:
     from sundhedsgraf.settings import Settings
 
@@ -993,7 +1000,7 @@ def main(argv=None) -> int:
         print()
         print(text)
         if str(args.output) != "-":
-            args.output.write_text(text, encoding="utf-8")
+            write_keeping_cold_start(args.output, text)
             print(f"written to {args.output}")
     finally:
         for server in servers:

@@ -1,5 +1,6 @@
 """The HTTP app: `create_app(settings)` and the one table of its routes."""
 
+import asyncio
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlencode
@@ -17,6 +18,7 @@ from sundhedsgraf.formats import HTML, JSON
 from sundhedsgraf.pages import home, lists, ontology, query, query_terms, resource, search
 from sundhedsgraf.pages import pictures as picture_pages
 from sundhedsgraf.pages.page import document_wants_html, guarded, ontology_wants_html, prefers_html
+from sundhedsgraf.pages.warm import warm
 from sundhedsgraf.publication import Current, Publication
 from sundhedsgraf.settings import Settings
 from sundhedsgraf.sparql.cache import AnswerCache
@@ -33,14 +35,15 @@ STATIC = Path(__file__).parent / "pages" / "static"
 
 def create_app(settings: Settings) -> FastAPI:
     """An app serving the build in `settings.root`/dist; raises if there is none."""
-    current = Current(settings.root)
+    current = Current(settings.root, settings.page_cache_bytes, lambda pub: warm(pub, settings))
     check_base(settings, current.get())
     pool = QueryPool(settings.workers, settings.max_queue, settings.time_limit)
     answers = AnswerCache(settings.cache_bytes)
 
     @asynccontextmanager
     async def lifespan(app):
-        await pool.start()
+        # the first build is warmed while the workers start, before the first request
+        await asyncio.gather(pool.start(), asyncio.to_thread(current.warm, current.publication))
         yield
         await pool.close()
 

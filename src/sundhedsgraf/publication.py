@@ -10,10 +10,12 @@ once a second and loads a new build when it changes; whatever was derived from t
 import hashlib
 import json
 import os
+import sys
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
@@ -26,6 +28,7 @@ from rdflib import Graph
 from sundhedsgraf.errors import SundhedsgrafError
 from sundhedsgraf.formats import EXTENSIONS, JSON
 from sundhedsgraf.rdfio import to_rdflib
+from sundhedsgraf.settings import Settings
 
 T = TypeVar("T")
 DUMP = "sundhedsgraf.nq"  # the build's named graphs
@@ -36,23 +39,67 @@ class BuildCache:
     """Values derived from one build (pages, pictures, documents, indexes), each made once.
 
     A key starts with the function that makes the value, followed by what it depends on, so
-    two modules cannot collide; at most `max_entries` are kept, least recently used out
-    first, and all go with the build.
+    two modules cannot collide. Page handlers run on a thread pool, and after a start or a
+    switch many ask for the same value at once: the first makes it, the others wait for it.
+    A value is charged the bytes it holds (`size_of`); past `max_bytes` the least recently
+    used go first, and all go with the build.
     """
 
-    def __init__(self, max_entries: int = 4096):
-        self.max_entries = max_entries
-        self.entries: OrderedDict[tuple, object] = OrderedDict()
+    def __init__(self, max_bytes: int = Settings.page_cache_bytes):
+        self.max_bytes, self.bytes = max_bytes, 0
+        self.entries: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
+        self.making: dict[tuple, Future] = {}
+        self.lock = threading.Lock()
 
     def get(self, key: tuple, make: Callable[[], T]) -> T:
-        if key in self.entries:
-            self.entries.move_to_end(key)
-            return self.entries[key]  # type: ignore[return-value]
-        value = make()
-        self.entries[key] = value
-        while len(self.entries) > self.max_entries:
-            self.entries.popitem(last=False)
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key][0]  # type: ignore[return-value]
+            waiting = key in self.making
+            if not waiting:
+                self.making[key] = Future()
+            future = self.making[key]
+        if waiting:
+            return future.result()  # made by another thread; its error is raised here too
+        try:
+            value = make()
+        except BaseException as error:
+            with self.lock:
+                del self.making[key]
+            future.set_exception(error)
+            raise
+        self._keep(key, value, size_of(value))
+        future.set_result(value)
         return value
+
+    def _keep(self, key: tuple, value: object, size: int) -> None:
+        with self.lock:
+            del self.making[key]
+            if size > self.max_bytes:
+                return  # made for this request and its waiters only
+            self.entries[key] = (value, size)
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                _, (_, freed) = self.entries.popitem(last=False)
+                self.bytes -= freed
+
+
+def size_of(value: object, seen: set[int] | None = None) -> int:
+    """Bytes `value` holds: the object and what its containers and attributes hold, each
+    object once (pages and pictures are bytes and text; indexes, dicts and lists of them)."""
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return 0
+    seen.add(id(value))
+    size = sys.getsizeof(value)
+    if isinstance(value, dict):
+        size += sum(size_of(k, seen) + size_of(v, seen) for k, v in value.items())
+    elif isinstance(value, list | tuple | set | frozenset):
+        size += sum(size_of(item, seen) for item in value)
+    elif hasattr(value, "__dict__") and not isinstance(value, type):
+        size += size_of(vars(value), seen)
+    return size
 
 
 @dataclass(frozen=True)
@@ -103,8 +150,8 @@ def read_manifest(folder: Path) -> dict:
     return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
 
 
-def open_publication(root: Path) -> Publication:
-    """The build dist/ under `root` points at now, loaded."""
+def open_publication(root: Path, cache_bytes: int = Settings.page_cache_bytes) -> Publication:
+    """The build dist/ under `root` points at now, loaded (with a cache of `cache_bytes`)."""
     folder = build_folder(root)
     manifest = read_manifest(folder)
     store = load_store(str(folder))
@@ -117,6 +164,7 @@ def open_publication(root: Path) -> Publication:
         files_of(folder, manifest),
         format_datetime(built, usegmt=True),
         graphs,
+        BuildCache(cache_bytes),
     )
 
 
@@ -161,13 +209,24 @@ def base_of(store: ox.Store) -> str | None:
 
 
 class Current:
-    """The publication to answer from, switched when dist/ points at a new build."""
+    """The publication to answer from, switched when dist/ points at a new build.
+
+    `warm(publication)` makes what the first requests ask for (the app's is
+    pages.warm.warm): a new build is warmed on the loading thread before it is switched in,
+    so its first requests find their pages made; the app warms the first build before it
+    serves.
+    """
 
     CHECK_EVERY = 1.0  # seconds
 
-    def __init__(self, root: Path):
-        self.root = root
-        self.publication = open_publication(root)
+    def __init__(
+        self,
+        root: Path,
+        cache_bytes: int = Settings.page_cache_bytes,
+        warm: Callable[[Publication], None] = lambda publication: None,
+    ):
+        self.root, self.cache_bytes, self.warm = root, cache_bytes, warm
+        self.publication = open_publication(root, cache_bytes)
         self.checked = time.monotonic()
         self.lock = threading.Lock()
 
@@ -189,8 +248,11 @@ class Current:
 
     def _switch(self) -> None:
         try:
-            self.publication = open_publication(self.root)
+            publication = open_publication(self.root, self.cache_bytes)
         except (SundhedsgrafError, OSError, SyntaxError, ValueError):
             pass  # a half-removed build: keep answering from the one we have
+        else:
+            self.warm(publication)
+            self.publication = publication
         finally:
             self.lock.release()

@@ -51,6 +51,9 @@ class Settings:
         16 * MiB, "largest answer from a SERVICE endpoint, in bytes", "16 MiB"
     )
     cache_bytes: int = setting(64 * MiB, "memory for answers to repeated queries", "64 MiB")
+    page_cache_bytes: int = setting(
+        64 * MiB, "memory for pages, pictures and documents made from a build", "64 MiB"
+    )
     describe_page: int = setting(100, "inbound links per page of a resource's document")
 
     def __post_init__(self):
