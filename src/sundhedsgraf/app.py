@@ -25,7 +25,7 @@ from sundhedsgraf.sparql.protocol import FORM, QUERY_TYPE, answer
 from sundhedsgraf.sparql.service_description import service_description
 from sundhedsgraf.sparql.workers import QueryPool
 from sundhedsgraf.web import linked_data
-from sundhedsgraf.web.responses import HTTPProblem, problem_response, text
+from sundhedsgraf.web.responses import HTTPProblem, named_answer, problem_response, text
 
 GET = ["GET", "HEAD"]
 STATIC = Path(__file__).parent / "pages" / "static"
@@ -133,7 +133,8 @@ def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers
         if request.method != "POST" and not request.url.query:
             return service_description(request, settings, pub)
         try:
-            return await answer(request, settings, pub, pool, answers)
+            found = await answer(request, settings, pub, pool, answers)
+            return named_answer(found, "sundhedsgraf-query")
         except HTTPProblem as error:
             return problem_response(error)
 
@@ -210,7 +211,7 @@ def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers
 
     @app.api_route("/dist/{name}", methods=GET, summary="a file of the build")
     def dist(request: Request, name: str):
-        return linked_data.dump(request, current.get(), name)
+        return linked_data.dump(request, current.get(), name, download=True)
 
     @app.api_route("/.well-known/void", methods=GET, summary="the VoID and DCAT description")
     def void(request: Request):

@@ -632,6 +632,7 @@ def test_every_file_of_the_manifest_is_served(server, real_root):
         assert response.headers["etag"] == f'"{entry["sha256"]}"'
         assert response.headers["last-modified"] == http_date(real_root)
         assert media_type(response) == FILE_TYPES[Path(name).suffix], name
+        assert response.headers["content-disposition"] == f'attachment; filename="{name}"'
         again = server.client.get(
             "dist/" + name, headers={"If-None-Match": response.headers["etag"]}
         )
