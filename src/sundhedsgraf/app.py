@@ -242,7 +242,9 @@ def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers
 # to the handler in order.
 PAGES = [
     ("/browse", lists.browse_page, "HTML: the lists of resources"),
+    ("/browse/{name}.{extension}", lists.list_download, "a list as CSV, TSV, JSON or XLSX"),
     ("/browse/{name}", lists.list_page, "HTML: a list of resources, with filters"),
+    ("/search.{extension}", search.search_download, "search results as CSV, TSV, JSON or XLSX"),
     ("/search", search.search_page, "HTML: search labels, names and descriptions"),
     ("/pictures", picture_pages.pictures_page, "HTML: the network, timeline and portfolio"),
     ("/pictures/{name}.svg", picture_pages.svg_file, "a picture as image/svg+xml"),

@@ -263,6 +263,13 @@ UI = {
     "realisation": ("Realisering", "Realisation"),
     "unit": ("Enhed", "Unit"),
     "number": ("Nr.", "No."),
+    "date": ("Dato", "Date"),
+    "amount": ("Tal", "Amount"),
+    "resource": ("Ressource", "Resource"),
+    "snippet": ("Uddrag", "Excerpt"),
+    "csv_for_excel": ("CSV til Excel", "CSV for Excel"),
+    "sorted_ascending": ("sorteret stigende", "sorted ascending"),
+    "sorted_descending": ("sorteret faldende", "sorted descending"),
     "search_label": ("Søg efter", "Search for"),
     "search_hint": (
         "Søg i navne, forkortelser og beskrivelser på begge sprog, fx FMK eller medicinkort.",
