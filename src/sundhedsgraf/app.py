@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 from sundhedsgraf import __version__
 from sundhedsgraf.errors import SundhedsgrafError
 from sundhedsgraf.formats import HTML, JSON
-from sundhedsgraf.pages import home, lists, ontology, query, resource, search
+from sundhedsgraf.pages import home, lists, ontology, query, resource, search, use
 from sundhedsgraf.pages import pictures as picture_pages
 from sundhedsgraf.pages.page import document_wants_html, guarded, ontology_wants_html, prefers_html
 from sundhedsgraf.publication import Current, Publication
@@ -247,6 +247,7 @@ PAGES = [
     ("/search.{extension}", search.search_download, "search results as CSV, TSV, JSON or XLSX"),
     ("/search", search.search_page, "HTML: search labels, names and descriptions"),
     ("/pictures", picture_pages.pictures_page, "HTML: the network, timeline and portfolio"),
+    ("/use", use.use_page, "HTML: how to use the data: files, tables, endpoint, examples"),
     ("/pictures/{name}.svg", picture_pages.svg_file, "a picture as image/svg+xml"),
 ]
 
