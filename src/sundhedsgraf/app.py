@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 from sundhedsgraf import __version__
 from sundhedsgraf.errors import SundhedsgrafError
 from sundhedsgraf.formats import HTML, JSON
-from sundhedsgraf.pages import home, lists, ontology, query, query_terms, resource, search
+from sundhedsgraf.pages import home, lists, ontology, query, query_terms, resource, search, use
 from sundhedsgraf.pages import pictures as picture_pages
 from sundhedsgraf.pages.page import document_wants_html, guarded, ontology_wants_html, prefers_html
 from sundhedsgraf.pages.warm import warm
@@ -27,7 +27,7 @@ from sundhedsgraf.sparql.protocol import FORM, QUERY_TYPE, answer
 from sundhedsgraf.sparql.service_description import service_description
 from sundhedsgraf.sparql.workers import QueryPool
 from sundhedsgraf.web import linked_data
-from sundhedsgraf.web.responses import HTTPProblem, problem_response, text
+from sundhedsgraf.web.responses import HTTPProblem, named_answer, problem_response, text
 
 GET = ["GET", "HEAD"]
 STATIC = Path(__file__).parent / "pages" / "static"
@@ -146,7 +146,8 @@ def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers
         if request.method != "POST" and not request.url.query:
             return service_description(request, settings, pub)
         try:
-            return await answer(request, settings, pub, pool, answers)
+            found = await answer(request, settings, pub, pool, answers)
+            return named_answer(found, "sundhedsgraf-query")
         except HTTPProblem as error:
             return problem_response(error)
 
@@ -230,7 +231,7 @@ def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers
 
     @app.api_route("/dist/{name}", methods=GET, summary="a file of the build")
     def dist(request: Request, name: str):
-        return linked_data.dump(request, current.get(), name)
+        return linked_data.dump(request, current.get(), name, download=True)
 
     @app.api_route("/.well-known/void", methods=GET, summary="the VoID and DCAT description")
     def void(request: Request):
@@ -261,10 +262,13 @@ def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers
 # to the handler in order.
 PAGES = [
     ("/browse", lists.browse_page, "HTML: the lists of resources"),
+    ("/browse/{name}.{extension}", lists.list_download, "a list as CSV, TSV, JSON or XLSX"),
     ("/browse/{name}", lists.list_page, "HTML: a list of resources, with filters"),
+    ("/search.{extension}", search.search_download, "search results as CSV, TSV, JSON or XLSX"),
     ("/search", search.search_page, "HTML (or JSON): search labels, names and descriptions"),
     ("/query/terms.json", query_terms.terms_json, "JSON: the terms the query editor completes"),
     ("/pictures", picture_pages.pictures_page, "HTML: the network, timeline and portfolio"),
+    ("/use", use.use_page, "HTML: how to use the data: files, tables, endpoint, examples"),
     ("/pictures/{name}.svg", picture_pages.svg_file, "a picture as image/svg+xml"),
 ]
 

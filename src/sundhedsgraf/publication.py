@@ -26,7 +26,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from sundhedsgraf.errors import SundhedsgrafError
-from sundhedsgraf.formats import EXTENSIONS, JSON
+from sundhedsgraf.formats import JSON, file_media_type
 from sundhedsgraf.rdfio import to_rdflib
 from sundhedsgraf.settings import Settings
 
@@ -182,10 +182,7 @@ def files_of(folder: Path, manifest: dict) -> dict[str, DistFile]:
 
 
 def media_type(name: str) -> str:
-    extension = Path(name).suffix[1:]
-    if extension == "json":
-        return JSON
-    return EXTENSIONS.get(extension, "application/octet-stream")
+    return file_media_type(name)
 
 
 def load_store(folder: str) -> ox.Store:

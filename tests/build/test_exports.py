@@ -10,6 +10,7 @@ from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
 from sundhedsgraf.build.pipeline import prepare
+from sundhedsgraf.build.tables import METADATA, TABLES
 from sundhedsgraf.formats import RDF as DUMPS
 from sundhedsgraf.namespaces import DEFAULT_BASE
 from sundhedsgraf.rdfio import to_rdflib
@@ -136,7 +137,7 @@ def test_dataset_partitions_are_named_and_counted(built):
 def test_dataset_distributions_match_the_files(built):
     d = description(built)
     distributions = set(d.objects(DATASET, DCAT.distribution))
-    assert len(distributions) == len(DUMPS)
+    assert len(distributions) == len(DUMPS) + len(TABLES)
     for dump in DUMPS:
         distribution = URIRef(f"{DATASET}/distribution/{dump.name}")
         assert distribution in distributions
@@ -156,6 +157,27 @@ def test_dataset_distributions_match_the_files(built):
         assert d.value(distribution, DCTERMS["format"]) == URIRef(file_type)
         titles = {t.language for t in d.objects(distribution, DCTERMS["title"])}
         assert titles == {"da", "en"}
+
+
+def test_dataset_distributions_of_the_tables(built):
+    d = description(built)
+    metadata = URIRef(f"{DEFAULT_BASE}dist/{METADATA}")
+    assert (metadata, RDF.type, DCTERMS.Standard) in d
+    for table in TABLES:
+        distribution = URIRef(f"{DATASET}/distribution/table-{table.name}")
+        assert (DATASET, DCAT.distribution, distribution) in d
+        content = (built / "dist" / f"{table.name}.csv").read_bytes()
+        url = URIRef(f"{DEFAULT_BASE}dist/{table.name}.csv")
+        assert d.value(distribution, DCAT.downloadURL) == url
+        assert (DATASET, VOID.dataDump, url) not in d  # VoID's dumps are RDF
+        assert int(d.value(distribution, DCAT.byteSize)) == len(content)
+        checksum = d.value(distribution, SPDX.checksum)
+        assert str(d.value(checksum, SPDX.checksumValue)) == hashlib.sha256(content).hexdigest()
+        media = "http://www.iana.org/assignments/media-types/text/csv"
+        assert d.value(distribution, DCAT.mediaType) == URIRef(media)
+        file_type = "http://publications.europa.eu/resource/authority/file-type/CSV"
+        assert d.value(distribution, DCTERMS["format"]) == URIRef(file_type)
+        assert d.value(distribution, DCTERMS.conformsTo) == metadata
 
 
 def test_dataset_metadata(built):

@@ -53,6 +53,7 @@ REQUESTS = {
     "pages/ontology.en.html": ("def?lang=en", HTML, "text/html"),
     "pages/browse-initiatives.da.html": ("browse/initiatives?lang=da", HTML, "text/html"),
     "pages/search-medicin.en.html": ("search?q=medicin&lang=en", HTML, "text/html"),
+    "pages/use.en.html": ("use?lang=en", HTML, "text/html"),
 }
 
 

@@ -8,14 +8,18 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
+from datetime import date, datetime
 from pathlib import Path
 
+import openpyxl
 import pyoxigraph as ox
 import pytest
 
 from sundhedsgraf.formats import RESULTS
 from sundhedsgraf.publication import open_publication
-from sundhedsgraf.sparql.results import XSD, boolean, solutions
+from sundhedsgraf.sparql.results import XSD, boolean, cell, solutions
+
+XSD_INTEGER = ox.NamedNode(XSD + "integer")
 
 REPO = Path(__file__).resolve().parents[2]
 QUERIES = sorted((REPO / "queries").glob("*.rq"))
@@ -266,11 +270,53 @@ def test_media_types():
         "xml": "application/sparql-results+xml",
         "csv": "text/csv",
         "tsv": "text/tab-separated-values",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }
+
+
+@pytest.mark.parametrize(
+    ("lexical", "datatype", "expected"),
+    [
+        ("7", "integer", 7),
+        ("-0012", "int", -12),
+        ("9007199254740993", "integer", 9007199254740993),  # the writer keeps it as text
+        ("2.50", "decimal", 2.5),
+        ("1E3", "double", 1000.0),
+        ("INF", "double", "INF"),
+        ("NaN", "float", "NaN"),
+        ("1e999", "double", "1e999"),
+        ("twelve", "integer", "twelve"),
+        ("1", "boolean", True),
+        ("false", "boolean", False),
+        ("2025-05-31", "date", date(2025, 5, 31)),
+        ("2025-05-31Z", "date", "2025-05-31Z"),  # Excel has no time zones
+        ("2025-02-30", "date", "2025-02-30"),
+        ("2025-01-08T10:30:00", "dateTime", datetime(2025, 1, 8, 10, 30)),
+        ("2025-01-08T10:30:00+01:00", "dateTime", "2025-01-08T10:30:00+01:00"),
+        ("2025", "gYear", "2025"),
+    ],
+)
+def test_spreadsheet_cells_keep_numbers_dates_and_truth_values(lexical, datatype, expected):
+    got = cell(ox.Literal(lexical, datatype=ox.NamedNode(XSD + datatype)))
+    assert got == expected and type(got) is type(expected)
+
+
+def test_spreadsheet_cells_of_other_terms_are_their_text():
+    assert cell(ox.NamedNode("http://ex/a")) == "http://ex/a"
+    assert cell(ox.Literal("hej", language="da")) == "hej"
+    assert cell(ox.BlankNode("b0")) == "_:b0"
+    assert cell(None) is None
+
+
+def test_a_big_whole_number_is_text_in_the_spreadsheet():
+    # beyond 2**53 Excel's doubles are not exact: the cell holds the digits as text
+    body = solutions(["n"], [[ox.Literal("9007199254740993", datatype=XSD_INTEGER)]], "xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
+    assert list(sheet.iter_rows(values_only=True)) == [("n",), ("9007199254740993",)]
 
 
 def test_unknown_format():
     with pytest.raises(ValueError, match="html"):
         solutions(["x"], [], "html")
-    with pytest.raises(ValueError, match="json, xml, csv, tsv"):
+    with pytest.raises(ValueError, match="json, xml, csv, tsv, xlsx"):
         boolean(True, "html")

@@ -8,9 +8,11 @@ import itertools
 import threading
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import httpx
+import openpyxl
 import pyoxigraph as ox
 import pytest
 from conftest import assert_problem, media_type, wait_until
@@ -23,6 +25,7 @@ JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"
 CSV = "text/csv"
 TSV = "text/tab-separated-values"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RESULT_TYPES = (JSON, XML, CSV, TSV)
 TURTLE = "text/turtle"
 JSONLD = "application/ld+json"
@@ -51,7 +54,7 @@ FORMAT_IRIS = {
         "TriG",
         "N-Quads",
     )
-}
+} | {"http://www.iana.org/assignments/media-types/" + XLSX}
 
 PREFIXES = """PREFIX sg: <https://w3id.org/sundhedsgraf/def#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -396,6 +399,84 @@ def test_competency_query_through_the_endpoint(server, store, path):
     got_names, got = rows(parsed_results(response))
     assert got_names == names
     assert Counter(got) == Counter(expected)
+
+
+def xlsx_rows(body: bytes) -> list[list]:
+    """The values of the one sheet of an XLSX answer, read back with openpyxl."""
+    sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+TYPED = """SELECT ?n ?d ?x ?day ?when ?yes ?s ?iri ?none WHERE {
+  VALUES (?n ?d ?x ?day ?when ?yes ?s ?iri) {
+    (42 2.5 1.5e3 "2025-05-31"^^xsd:date "2025-01-08T10:30:00"^^xsd:dateTime true "=1+1"@da
+     <https://w3id.org/sundhedsgraf/id/system/fmk>)
+  }
+}"""
+
+
+def test_select_as_xlsx_by_accept_and_by_format(server):
+    query = "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n" + TYPED
+    by_accept, by_format = get(server.client, query, XLSX), get(server.client, query, format="xlsx")
+    for response in (by_accept, by_format):
+        assert response.status_code == 200, response.text
+        assert media_type(response) == XLSX
+        name = 'inline; filename="sundhedsgraf-query.xlsx"'
+        assert response.headers["content-disposition"] == name
+    header, row = xlsx_rows(by_format.content)
+    assert header == ["n", "d", "x", "day", "when", "yes", "s", "iri", "none"]
+    # numbers, dates and truth values as themselves; text stays text, even when it looks like
+    # a formula; an unbound variable is an empty cell
+    assert row == [
+        42,
+        2.5,
+        1500,
+        datetime(2025, 5, 31),
+        datetime(2025, 1, 8, 10, 30),
+        True,
+        "=1+1",
+        "https://w3id.org/sundhedsgraf/id/system/fmk",
+        None,
+    ]
+
+
+def test_select_as_xlsx_holds_what_csv_holds(server):
+    as_csv, as_xlsx = (get(server.client, FIGURES, format=f) for f in ("csv", "xlsx"))
+    expected = csv_rows(as_csv.content)
+    got = [["" if v is None else str(v) for v in row] for row in xlsx_rows(as_xlsx.content)]
+    assert got == expected
+
+
+def test_ask_as_xlsx(server):
+    for query, expected in ((ASK_TRUE, True), (ASK_FALSE, False)):
+        assert xlsx_rows(get(server.client, query, format="xlsx").content) == [
+            ["boolean"],
+            [expected],
+        ]
+
+
+@pytest.mark.parametrize(
+    ("query", "format", "name"),
+    [
+        (ONE_ROW, "json", "sundhedsgraf-query.srj"),
+        (ONE_ROW, "xml", "sundhedsgraf-query.srx"),
+        (ONE_ROW, "csv", "sundhedsgraf-query.csv"),
+        (ONE_ROW, "tsv", "sundhedsgraf-query.tsv"),
+        (ONE_TRIPLE, "ttl", "sundhedsgraf-query.ttl"),
+        (ONE_TRIPLE, "jsonld", "sundhedsgraf-query.jsonld"),
+        (ONE_TRIPLE, "nq", "sundhedsgraf-query.nq"),
+    ],
+)
+def test_every_answer_is_named_for_saving(server, query, format, name):
+    response = get(server.client, query, format=format)
+    assert response.headers["content-disposition"] == f'inline; filename="{name}"'
+    posted = server.client.post("/sparql", data={"query": query, "format": format})
+    assert posted.headers["content-disposition"] == f'inline; filename="{name}"'
+
+
+def test_errors_and_the_service_description_are_not_named(server):
+    assert "content-disposition" not in get(server.client, "SELEC").headers
+    assert "content-disposition" not in server.client.get("/sparql").headers
 
 
 # --- content negotiation ---

@@ -58,6 +58,8 @@ FILE_TYPES = {
     ".trig": "application/trig",
     ".nq": "application/n-quads",
     ".json": "application/json",
+    ".csv": "text/csv",
+    "csv-metadata.json": "application/csvm+json",  # W3C's type for CSVW metadata
 }
 OTHER_BASE = "http://data.example.dk/sg/"
 PUBLIC = "https://example.org/sg/"
@@ -643,7 +645,8 @@ def test_every_file_of_the_manifest_is_served(server, real_root):
         assert hashlib.sha256(response.content).hexdigest() == entry["sha256"], name
         assert response.headers["etag"] == f'"{entry["sha256"]}"'
         assert response.headers["last-modified"] == http_date(real_root)
-        assert media_type(response) == FILE_TYPES[Path(name).suffix], name
+        assert media_type(response) == FILE_TYPES.get(name, FILE_TYPES[Path(name).suffix]), name
+        assert response.headers["content-disposition"] == f'attachment; filename="{name}"'
         again = server.client.get(
             "dist/" + name, headers={"If-None-Match": response.headers["etag"]}
         )

@@ -16,6 +16,7 @@ from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, SKOS
 
 from sundhedsgraf import formats
+from sundhedsgraf.build import tables
 from sundhedsgraf.build.dumps import Build
 from sundhedsgraf.build.linksets import add_linksets
 from sundhedsgraf.namespaces import EXTRA_PREFIXES, prefixes, sg, shorten
@@ -87,7 +88,9 @@ def describe_dataset(build: Build, files: dict[str, bytes], version: str, day: d
     add_statistics(g, dataset, graph, base)
     add_partitions(g, dataset, graph, base)
     for dump in formats.RDF:
-        add_distribution(g, dataset, dump, files[dump.file], base)
+        add_dump(g, dataset, dump, files[dump.file], base)
+    for spec in tables.TABLES:
+        add_table(g, dataset, spec, files[tables.file_of(spec)], base)
     add_linksets(g, dataset, graph, base)
     return g
 
@@ -304,28 +307,63 @@ def slug(iri: URIRef, prefix_map: dict[str, str]) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", shorten(str(iri), prefix_map) or str(iri)).strip("-")
 
 
-def add_distribution(
-    g: Graph, dataset: URIRef, dump: formats.RdfSyntax, content: bytes, base: str
-) -> None:
-    distribution = URIRef(f"{dataset}/distribution/{dump.name}")
+@dataclass(frozen=True)
+class File:
+    """A file of dist/ as a distribution: `key` names the node, `<dataset>/distribution/<key>`."""
+
+    key: str
+    name: str
+    media_type: str
+    file_type: str  # the EU file-type authority's code
+    titles: dict[str, str]
+    descriptions: dict[str, str]
+
+
+def add_dump(g: Graph, dataset: URIRef, dump: formats.RdfSyntax, content: bytes, base: str):
+    """An RDF dump of the whole graph, also VoID's data dump."""
+    titles = {"da": f"sundhedsgraf som {dump.title}", "en": f"sundhedsgraf as {dump.title}"}
+    descriptions = {
+        "da": f"Hele grafen, data og ontologi, som {dump.title}.",
+        "en": f"The whole graph, data and ontology, as {dump.title}.",
+    }
+    file = File(dump.name, dump.file, dump.media_type, dump.file_type, titles, descriptions)
+    add_distribution(g, dataset, file, content, base)
+    g.add((dataset, VOID.dataDump, URIRef(f"{base}dist/{dump.file}")))
+
+
+def add_table(g: Graph, dataset: URIRef, spec: tables.TableSpec, content: bytes, base: str):
+    """A CSV table, following the CSVW metadata that maps its columns to the graph."""
+    titles = {
+        "da": f"sundhedsgraf: {spec.title['da'].lower()} som CSV-tabel",
+        "en": f"sundhedsgraf: {spec.title['en'].lower()} as a CSV table",
+    }
+    descriptions = {
+        "da": f"En række pr. ressource; {tables.METADATA} knytter kolonnerne til grafen (CSVW).",
+        "en": f"One row per resource; {tables.METADATA} maps the columns to the graph (CSVW).",
+    }
+    file = File(
+        f"table-{spec.name}", tables.file_of(spec), formats.CSV, "CSV", titles, descriptions
+    )
+    distribution = add_distribution(g, dataset, file, content, base)
+    schema = URIRef(f"{base}dist/{tables.METADATA}")
+    g.add((distribution, DCTERMS.conformsTo, schema))
+    g.add((schema, RDF.type, DCTERMS.Standard))
+    g.add((schema, DCTERMS.title, Literal("CSVW metadata of the sundhedsgraf tables", lang="en")))
+
+
+def add_distribution(g: Graph, dataset: URIRef, file: File, content: bytes, base: str) -> URIRef:
+    distribution = URIRef(f"{dataset}/distribution/{file.key}")
     checksum = URIRef(f"{distribution}/sha256")
-    url = URIRef(f"{base}dist/{dump.file}")
+    url = URIRef(f"{base}dist/{file.name}")
     g.add((dataset, DCAT.distribution, distribution))
-    g.add((dataset, VOID.dataDump, url))
     g.add((distribution, RDF.type, DCAT.Distribution))
-    g.add((distribution, DCTERMS.title, Literal(f"sundhedsgraf som {dump.title}", lang="da")))
-    g.add((distribution, DCTERMS.title, Literal(f"sundhedsgraf as {dump.title}", lang="en")))
-    for lang, text in [
-        ("da", f"Hele grafen, data og ontologi, som {dump.title}."),
-        ("en", f"The whole graph, data and ontology, as {dump.title}."),
-    ]:
-        g.add((distribution, DCTERMS.description, Literal(text, lang=lang)))
+    add_texts(g, distribution, file.titles, file.descriptions)
     g.add((distribution, DCAT.downloadURL, url))
     g.add((distribution, DCAT.accessURL, url))
-    media_type = URIRef(IANA + dump.media_type)
+    media_type = URIRef(IANA + file.media_type)
     g.add((media_type, RDF.type, DCTERMS.MediaType))
     g.add((distribution, DCAT.mediaType, media_type))
-    file_type = authority(g, "file-type", dump.file_type, DCTERMS.MediaTypeOrExtent)
+    file_type = authority(g, "file-type", file.file_type, DCTERMS.MediaTypeOrExtent)
     g.add((distribution, DCTERMS["format"], file_type))
     g.add((distribution, DCTERMS.license, licence(g)))
     size = Literal(len(content), datatype=XSD.nonNegativeInteger)
@@ -336,3 +374,4 @@ def add_distribution(
     g.add((SPDX.checksumAlgorithm_sha256, RDF.type, SPDX.ChecksumAlgorithm))
     digest = hashlib.sha256(content).hexdigest()
     g.add((checksum, SPDX.checksumValue, Literal(digest, datatype=XSD.hexBinary)))
+    return distribution

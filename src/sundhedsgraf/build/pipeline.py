@@ -9,7 +9,7 @@ from pathlib import Path
 from rdflib.term import Node
 
 from sundhedsgraf import __version__
-from sundhedsgraf.build import dcat_ap, stats
+from sundhedsgraf.build import dcat_ap, stats, tables
 from sundhedsgraf.build.description import describe_dataset
 from sundhedsgraf.build.dumps import Build, dump_json, jsonld, render
 from sundhedsgraf.build.entailment import entail
@@ -77,7 +77,7 @@ def build(root: Path, base: str) -> Written:
             + validated.report_text()
         )
     graphs, when = validated.build, build_time()
-    files = render(graphs)
+    files = render(graphs) | tables.render(graphs)
     description = describe_dataset(graphs, files, __version__, when.date())
     dcat_ap.require_conformance(description, prefixes(base, extra=True))  # raises if not
     files["dataset.ttl"] = to_turtle(description, prefixes(base, extra=True)).encode()

@@ -209,8 +209,8 @@ UI = {
         "dependencies, timeline and the portfolio as charts",
     ),
     "downloads_text": (
-        "hele grafen i flere RDF-formater",
-        "the whole graph in several RDF formats",
+        "hele grafen i flere RDF-formater, og færdige tabeller (CSV)",
+        "the whole graph in several RDF formats, and ready-made tables (CSV)",
     ),
     "sparql_endpoint": ("SPARQL-endepunkt", "SPARQL endpoint"),
     "json_index": ("maskinlæsbart indeks (JSON)", "machine-readable index (JSON)"),
@@ -263,6 +263,82 @@ UI = {
     "realisation": ("Realisering", "Realisation"),
     "unit": ("Enhed", "Unit"),
     "number": ("Nr.", "No."),
+    "date": ("Dato", "Date"),
+    "amount": ("Tal", "Amount"),
+    "resource": ("Ressource", "Resource"),
+    "snippet": ("Uddrag", "Excerpt"),
+    "csv_for_excel": ("CSV til Excel", "CSV for Excel"),
+    "media_type": ("Medietype", "Media type"),
+    "use": ("Brug data", "Use this data"),
+    "use_text": (
+        "filer, tabeller, endepunkt, licens og eksempler til pandas, R, Excel og curl",
+        "files, tables, the endpoint, the licence, and examples for pandas, R, Excel and curl",
+    ),
+    "use_intro": (
+        "Alt her er åbne data: hent hele grafen, færdige tabeller eller præcis det, du har "
+        "brug for, fra SPARQL-endepunktet.",
+        "Everything here is open data: take the whole graph, ready-made tables, or exactly "
+        "what you need from the SPARQL endpoint.",
+    ),
+    "use_dumps": ("Hele grafen", "The whole graph"),
+    "use_dumps_text": (
+        "Data og ontologi i hvert RDF-format; TriG og N-Quads holder dem som navngivne grafer.",
+        "The data and the ontology in each RDF format; TriG and N-Quads keep them as named graphs.",
+    ),
+    "use_tables": ("Tabeller", "Tables"),
+    "use_tables_text": (
+        "De vigtigste klasser som CSV (UTF-8, komma), én række pr. ressource. Kolonnerne er "
+        "IRI'er og værdier; flere værdier får nummererede kolonner (owner_1, owner_2).",
+        "The main classes as CSV (UTF-8, commas), one row per resource. The columns are IRIs "
+        "and values; several values get numbered columns (owner_1, owner_2).",
+    ),
+    "use_metadata": (
+        "CSV on the Web-metadata (W3C CSVW): hver kolonnes egenskab og datatype, så tabellerne "
+        "også er linkede data",
+        "CSV on the Web metadata (W3C CSVW): each column's property and datatype, so the tables "
+        "are linked data too",
+    ),
+    "use_lists_text": (
+        "Hver liste og hver søgning kan også hentes, som den vises (CSV, CSV til Excel, TSV, "
+        "JSON, XLSX), med filtre og sortering:",
+        "Every list and every search can also be downloaded as shown (CSV, CSV for Excel, TSV, "
+        "JSON, XLSX), with its filters and sort:",
+    ),
+    "use_endpoint_text": (
+        "SPARQL 1.1 med GET eller POST; svar som JSON, XML, CSV, TSV eller XLSX (format=xlsx), "
+        "grafer som Turtle, JSON-LD og de andre RDF-formater.",
+        "SPARQL 1.1 by GET or POST; answers as JSON, XML, CSV, TSV or XLSX (format=xlsx), "
+        "graphs as Turtle, JSON-LD and the other RDF formats.",
+    ),
+    "use_try_query": ("Prøv forespørgslen", "Try the query"),
+    "use_licence": ("Licens", "Licence"),
+    "use_licence_text": (
+        "Data, tabeller og filer må bruges, deles og bearbejdes, også kommercielt, når kilden "
+        "angives:",
+        "The data, tables and files may be used, shared and adapted, also commercially, with "
+        "attribution:",
+    ),
+    "use_cite": ("Sådan citerer du", "How to cite"),
+    "use_cite_text": (
+        "Citér den version, du har brugt; en enkelt oplysning citeres med IRI'en på den "
+        "ressource, der har den.",
+        "Cite the version you used; cite one fact by the IRI of the resource that holds it.",
+    ),
+    "use_examples": ("Eksempler", "Examples"),
+    "use_excel_text": (
+        "Data → Fra internettet, og indsæt adressen på en liste som XLSX (eller CSV til Excel):",
+        "Data → From Web, and paste the address of a list as XLSX (or the CSV for Excel):",
+    ),
+    "use_power_bi_text": (
+        "Hent data → Web med adressen på en tabel, eller som en forespørgsel i Power Query (M):",
+        "Get data → Web with the address of a table, or as a Power Query (M) query:",
+    ),
+    "use_curl_text": (
+        "-OJ gemmer under det filnavn, serveren giver; question.rq indeholder forespørgslen.",
+        "-OJ saves under the file name the server gives; question.rq holds the query.",
+    ),
+    "sorted_ascending": ("sorteret stigende", "sorted ascending"),
+    "sorted_descending": ("sorteret faldende", "sorted descending"),
     "search_label": ("Søg efter", "Search for"),
     "search_hint": (
         "Søg i navne, forkortelser og beskrivelser på begge sprog, fx FMK eller medicinkort.",

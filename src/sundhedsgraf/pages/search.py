@@ -1,6 +1,7 @@
 """Search over labels, abbreviations, identifiers and prose, in both languages."""
 
 import unicodedata
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from starlette.requests import Request
@@ -8,8 +9,10 @@ from starlette.responses import JSONResponse, Response
 
 from sundhedsgraf.formats import HTML, JSON
 from sundhedsgraf.namespaces import shorten
+from sundhedsgraf.pages import tables
 from sundhedsgraf.pages.labels import Index, link
 from sundhedsgraf.pages.page import Page
+from sundhedsgraf.pages.tables import Cells
 from sundhedsgraf.pages.terms import objects
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.settings import Settings
@@ -133,21 +136,28 @@ def snippet(f, word: str, width: int = 90) -> dict:
     return {"before": before, "match": text[start:end], "after": after, "lang": f[5]}
 
 
-def search_page(request: Request, pub: Publication, settings: Settings) -> Response:
-    page = Page(request, pub, settings)
+def asked_query(request: Request) -> str:
+    """The search text of ?q=, or a 400."""
     queries = request.query_params.getlist("q")
     if len(queries) > 1:
         raise HTTPProblem(400, "give at most one q parameter")
     q = queries[0] if queries else ""
     if len(q) > MAX_QUERY_CHARS:
         raise HTTPProblem(400, f"the search text is longer than {MAX_QUERY_CHARS} characters")
+    return q
+
+
+def search_page(request: Request, pub: Publication, settings: Settings) -> Response:
+    page = Page(request, pub, settings)
+    q = asked_query(request)
     results = search(pub, page.idx, q, page.lang) if q.strip() else None
     if wants_json(request):  # for the query editor's completion, and anyone's code
         return JSONResponse(
             {"q": q, "results": [json_result(page, r) for r in results or []]},
             headers={"Vary": "Accept, Accept-Language", "Content-Language": page.lang},
         )
-    return page.respond(page.render("search.html", q=q, results=results))
+    downloads = tables.links(page, "search", [("q", q)]) if results is not None else []
+    return page.respond(page.render("search.html", q=q, results=results, downloads=downloads))
 
 
 def wants_json(request: Request) -> bool:
@@ -172,3 +182,30 @@ def json_result(page: Page, result: dict) -> dict:
         "href": result["resource"]["href"],
         "types": [t["text"] for t in result["types"]],
     }
+
+
+# The columns of the results, as the page shows them: (text key, Cells)
+COLUMNS = [
+    ("resource", Cells(None, links=True)),
+    ("types", Cells(None, links=True, many=True)),
+    ("snippet", Cells(None)),
+]
+
+
+def search_download(request: Request, pub: Publication, settings: Settings, extension: str):
+    """/search.<csv|tsv|json|xlsx>?q=: the results the search page shows, in its order."""
+    page = Page(request, pub, settings)
+    syntax, excel = tables.asked_format(request, extension)
+    q = asked_query(request)
+    results = search(pub, page.idx, q, page.lang) if q.strip() else []
+    rows = [[[r["resource"]], r["types"], [snippet_view(r["snippet"])]] for r in results]
+    table = tables.table(page.t, f"{page.t['search']} {q}", COLUMNS, rows)
+    url = page.public + "search?" + urlencode([("q", q), ("lang", page.lang)])
+    body = tables.render(table, syntax, excel, url, pub.manifest["built"])
+    name = tables.download_name(["search", fold(q)], syntax, excel)
+    return tables.respond(page, body, syntax, name)
+
+
+def snippet_view(found: dict) -> dict:
+    text = found["before"] + found["match"] + found["after"]
+    return {"kind": "literal", "text": text, "lang": found["lang"] or None}

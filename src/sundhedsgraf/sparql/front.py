@@ -7,7 +7,16 @@ answers repeated requests from the answer cache). Everything else goes to the ap
 from starlette.requests import Request
 from starlette.responses import Response
 
-EXPOSED = ["ETag", "Last-Modified", "Link", "Content-Location", "Location", "Retry-After", "Vary"]
+EXPOSED = [
+    "ETag",
+    "Last-Modified",
+    "Link",
+    "Content-Location",
+    "Location",
+    "Retry-After",
+    "Vary",
+    "Content-Disposition",
+]
 
 
 class SparqlFront:

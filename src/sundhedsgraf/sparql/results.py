@@ -1,4 +1,5 @@
-"""SPARQL query results in the four W3C formats, written from rows already collected.
+"""SPARQL query results in the four W3C formats and as a spreadsheet (XLSX), written from rows
+already collected.
 
 Workers cap the number of rows before serializing, and pyoxigraph's own serializer consumes the
 solution iterator, so we write the capped list ourselves. The output is what pyoxigraph writes,
@@ -12,14 +13,22 @@ except where it is not well-formed:
 - XML writes CR as `&#13;` (a raw CR becomes LF when the document is read) and replaces the
   characters XML 1.0 cannot carry at all with U+FFFD; pyoxigraph writes both raw, the latter
   giving a malformed document.
+
+XLSX is no W3C format: each variable is a column, and a literal whose datatype Excel has
+(numbers, booleans, dates and times without a time zone) is written as that; every other term
+as text, as CSV writes it.
 """
 
 import json
+import math
 import re
 from collections.abc import Callable
+from datetime import date, datetime
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
+
+from sundhedsgraf import spreadsheet
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = list[Term | None]
@@ -186,6 +195,54 @@ def _tsv_term(term: Term) -> str:
     return str(term)
 
 
+# XLSX: a spreadsheet of one sheet
+
+
+_WHOLE = {
+    XSD + name
+    for name in (
+        *("integer", "int", "long", "short", "byte"),
+        *("nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger"),
+        *("unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte"),
+    )
+}
+_REAL = {XSD + "decimal", XSD + "double", XSD + "float"}
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?")
+
+
+def _xlsx_solutions(variables: list[str], rows: list[Row]) -> bytes:
+    return spreadsheet.workbook("results", variables, [[cell(t) for t in row] for row in rows])
+
+
+def cell(term: Term | None):
+    """What a spreadsheet cell holds for a term: a number, truth value, date or text."""
+    if term is None:
+        return None
+    if not isinstance(term, ox.Literal):
+        return _csv_value(term)
+    datatype, text = term.datatype.value, term.value
+    try:
+        if datatype in _WHOLE and _BARE[XSD + "integer"].fullmatch(text):
+            return int(text)
+        if datatype in _REAL and _NUMBER.fullmatch(text) and math.isfinite(float(text)):
+            return float(text)
+        if datatype == XSD + "boolean" and text in ("true", "false", "1", "0"):
+            return text in ("true", "1")
+        if datatype == XSD + "date" and _DATE.fullmatch(text):
+            return date.fromisoformat(text)
+        if datatype == XSD + "dateTime" and _DATETIME.fullmatch(text):
+            return datetime.fromisoformat(text)
+    except ValueError:  # out of range for Python's date or float: kept as text
+        pass
+    return text
+
+
+def _xlsx_boolean(value: bool) -> bytes:
+    return spreadsheet.workbook("results", ["boolean"], [[value]])
+
+
 def _json_boolean(value: bool) -> bytes:
     return _json({"head": {}, "boolean": value})
 
@@ -203,5 +260,12 @@ _SOLUTIONS = {
     "xml": _xml_solutions,
     "csv": _csv_solutions,
     "tsv": _tsv_solutions,
+    "xlsx": _xlsx_solutions,
 }
-_BOOLEANS = {"json": _json_boolean, "xml": _xml_boolean, "csv": _text_boolean, "tsv": _text_boolean}
+_BOOLEANS = {
+    "json": _json_boolean,
+    "xml": _xml_boolean,
+    "csv": _text_boolean,
+    "tsv": _text_boolean,
+    "xlsx": _xlsx_boolean,
+}

@@ -24,6 +24,7 @@ from sundhedsgraf.web.responses import (
     DOCUMENT_OFFERS,
     HTTPProblem,
     conditional,
+    disposition,
     negotiate,
     not_modified,
 )
@@ -181,8 +182,8 @@ def ontology(request: Request, pub: Publication, extension: str | None) -> Respo
     return graph_document(request, pub, pub.base + "graph/ontology", fixed)
 
 
-def dump(request: Request, pub: Publication, name: str) -> Response:
-    """A file of the build, with its SHA-256 as strong ETag."""
+def dump(request: Request, pub: Publication, name: str, download: bool = False) -> Response:
+    """A file of the build, with its SHA-256 as strong ETag; named for saving if a `download`."""
     entry = pub.files.get(name)
     if entry is None:
         raise HTTPProblem(
@@ -192,6 +193,7 @@ def dump(request: Request, pub: Publication, name: str) -> Response:
         "ETag": entry.etag,
         "Last-Modified": pub.last_modified,
         "Cache-Control": "public, max-age=60",
+        **(disposition(name) if download else {}),
     }
     if not_modified(request, entry.etag, pub.last_modified):
         return Response(status_code=304, headers=headers)

@@ -1,12 +1,13 @@
 """HTTP answers: negotiation with q-values, conditional requests, plain-text errors."""
 
 import hashlib
+import re
 from functools import lru_cache
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sundhedsgraf.formats import DOCUMENT_TYPES, HTML, content_type
+from sundhedsgraf.formats import ANSWER_EXTENSIONS, DOCUMENT_TYPES, HTML, content_type
 from sundhedsgraf.web.conneg import NotAcceptable, choose
 
 # A document is also offered as an HTML page (pages/). Last: `*/*` and no Accept give RDF
@@ -76,3 +77,24 @@ def conditional(
     if status == 200 and not_modified(request, headers["ETag"], last_modified):
         return Response(status_code=304, headers=headers)
     return Response(body, status, headers, content_type(media_type))
+
+
+def file_name(*parts: str, extension: str) -> str:
+    """A file name for saving a download: the parts joined by `-`, in the characters every file
+    system and the Content-Disposition header take as they are."""
+    stem = "-".join(re.sub(r"[^A-Za-z0-9._]+", "-", part).strip("-.") for part in parts if part)
+    return f"{stem[:120]}.{extension}"
+
+
+def disposition(name: str, kind: str = "attachment") -> dict:
+    """The header that names a download (RFC 6266); `inline` lets a browser show it first."""
+    return {"Content-Disposition": f'{kind}; filename="{name}"'}
+
+
+def named_answer(response: Response, stem: str) -> Response:
+    """An answer of /sparql with its file name, when it is a 200 in one of our formats."""
+    kind = response.headers.get("content-type", "").partition(";")[0]
+    if response.status_code == 200 and kind in ANSWER_EXTENSIONS:
+        name = file_name(stem, extension=ANSWER_EXTENSIONS[kind])
+        response.headers.update(disposition(name, "inline"))
+    return response
