@@ -18,6 +18,16 @@ from sundhedsgraf.namespaces import DEFAULT_BASE, PREFIXES
 from sundhedsgraf.publication import open_publication
 
 SG = DEFAULT_BASE + "def#"
+# the tables beside the dumps (build/tables.py), named here so that a change shows
+TABLE_NAMES = (
+    "initiatives",
+    "milestones",
+    "figures",
+    "relations",
+    "systems",
+    "standards",
+    "organisations",
+)
 ID = DEFAULT_BASE + "id/"
 EVERY_FILE = {
     "sundhedsgraf.ttl",
@@ -32,6 +42,8 @@ EVERY_FILE = {
     "dataset.ttl",
     "dataset.jsonld",
     "manifest.json",
+    "csv-metadata.json",
+    *(f"{name}.csv" for name in TABLE_NAMES),
 }
 
 BAD_INITIATIVE = """\
