@@ -64,12 +64,13 @@ class BuildCache:
             return future.result()  # made by another thread; its error is raised here too
         try:
             value = make()
+            size = size_of(value)
         except BaseException as error:
             with self.lock:
                 del self.making[key]
             future.set_exception(error)
             raise
-        self._keep(key, value, size_of(value))
+        self._keep(key, value, size)
         future.set_result(value)
         return value
 
