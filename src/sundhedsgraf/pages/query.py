@@ -15,6 +15,7 @@ from sundhedsgraf.pages.labels import RDF, XSD
 from sundhedsgraf.pages.page import Page
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.settings import Settings
+from sundhedsgraf.sparql.fairness import client_of
 from sundhedsgraf.sparql.protocol import Request_, evaluate
 from sundhedsgraf.sparql.results import json_term
 from sundhedsgraf.web.responses import HTTPProblem
@@ -60,7 +61,8 @@ async def query_page(request: Request, pub: Publication, settings: Settings, poo
         types = (RESULTS_BY_NAME["json"].media_type, "application/n-triples")
         started = time.monotonic()
         try:  # the endpoint's own path: the guard, the workers and their limits
-            answer, _ = await evaluate(asked, types, settings, pub, pool)
+            client = client_of(request, settings.client_header)
+            answer, _ = await evaluate(asked, types, settings, pub, pool, client)
             status, body, media_type = answer.status, answer.body, answer.media_type
         except HTTPProblem as problem:
             status, body, media_type = problem.status, problem.message.encode(), "text/plain"
