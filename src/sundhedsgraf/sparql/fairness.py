@@ -37,6 +37,7 @@ class Budgets:
         self.rate = seconds / window
         self.balances: dict[str, tuple[float, float]] = {}  # client -> (balance, as of when)
         self.heavy_until: dict[str, float] = {}
+        self.sweep_at = REMEMBERED  # entries that make `forget` run
 
     def balance(self, client: str, now: float) -> float:
         balance, then = self.balances.get(client, (self.seconds, now))
@@ -56,13 +57,15 @@ class Budgets:
         self.balances[client] = (self.balance(client, now) - seconds, now)
         if seconds > self.long_query:
             self.heavy_until[client] = now + self.window
-        if len(self.balances) + len(self.heavy_until) > REMEMBERED:
+        if len(self.balances) + len(self.heavy_until) > self.sweep_at:
             self.forget(now)
 
     def forget(self, now: float) -> None:
-        """Drop what no longer matters: full buckets and past heavy marks."""
+        """Drop what no longer matters: full buckets and past heavy marks. The next sweep comes
+        when the entries left have doubled, so sweeps stay rare however many clients there are."""
         self.balances = {c: v for c, v in self.balances.items() if self.used(c, now) > 0}
         self.heavy_until = {c: t for c, t in self.heavy_until.items() if t > now}
+        self.sweep_at = max(REMEMBERED, 2 * (len(self.balances) + len(self.heavy_until)))
 
     def used(self, client: str, now: float) -> float:
         return self.seconds - self.balance(client, now)
