@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import datetime as dt
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -284,6 +285,7 @@ def parse_args(argv):
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     run.ensure_build(run.ROOT, str(run.BIN / "sundhedsgraf"))
     queries = list(run.load_queries(run.ROOT).values())
     hostile = [int(n) for n in args.hostile.split(",")]
