@@ -89,8 +89,8 @@ def free_port() -> int:
 class Server:
     """`sundhedsgraf serve` in a subprocess on a free local port: the real server, over HTTP."""
 
-    def __init__(self, root: Path, *options: str, env: dict | None = None):
-        self.port = free_port()
+    def __init__(self, root: Path, *options: str, env: dict | None = None, port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         command = [sys.executable, "-m", "sundhedsgraf", "serve", "--root", str(root)]
         command += ["--port", str(self.port), "--log-level", "warning", *options]
@@ -162,8 +162,10 @@ def start_server(real_root):
     """Start servers with their own options, stopped after the test."""
     started = []
 
-    def start(*options: str, root: Path | None = None, env: dict | None = None) -> Server:
-        started.append(Server(root or real_root, *options, env=env))
+    def start(
+        *options: str, root: Path | None = None, env: dict | None = None, port: int | None = None
+    ) -> Server:
+        started.append(Server(root or real_root, *options, env=env, port=port))
         return started[-1]
 
     yield start

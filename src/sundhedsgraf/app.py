@@ -22,6 +22,7 @@ from sundhedsgraf.pages.warm import warm
 from sundhedsgraf.publication import Current, Publication
 from sundhedsgraf.settings import Settings
 from sundhedsgraf.sparql.cache import AnswerCache
+from sundhedsgraf.sparql.fairness import Budgets
 from sundhedsgraf.sparql.front import EXPOSED, SparqlFront
 from sundhedsgraf.sparql.protocol import FORM, QUERY_TYPE, answer
 from sundhedsgraf.sparql.service_description import service_description
@@ -31,19 +32,23 @@ from sundhedsgraf.web.responses import HTTPProblem, named_answer, problem_respon
 
 GET = ["GET", "HEAD"]
 STATIC = Path(__file__).parent / "pages" / "static"
+LONG_QUERY_SHARE = 0.1  # of the time limit: a client that ran a longer query is heavy
 
 
 def create_app(settings: Settings) -> FastAPI:
     """An app serving the build in `settings.root`/dist; raises if there is none."""
     current = Current(settings.root, settings.page_cache_bytes, lambda pub: warm(pub, settings))
     check_base(settings, current.get())
-    pool = QueryPool(settings.workers, settings.max_queue, settings.time_limit)
+    pool = QueryPool(settings.workers, settings.max_queue, settings.time_limit, budgets(settings))
     answers = AnswerCache(settings.cache_bytes)
 
     @asynccontextmanager
     async def lifespan(app):
         # the first build is warmed while the workers start, before the first request
-        await asyncio.gather(pool.start(), asyncio.to_thread(current.warm, current.publication))
+        await asyncio.gather(
+            pool.start(str(current.get().folder)),
+            asyncio.to_thread(current.warm, current.publication),
+        )
         yield
         await pool.close()
 
@@ -69,6 +74,12 @@ def create_app(settings: Settings) -> FastAPI:
     endpoint = add_routes(app, settings, current, pool, answers)
     app.add_middleware(SparqlFront, handler=endpoint)  # outermost
     return app
+
+
+def budgets(settings: Settings) -> Budgets:
+    """Clients' budgets; a query over a tenth of the time limit is a long one."""
+    long_query = settings.time_limit * LONG_QUERY_SHARE
+    return Budgets(settings.client_budget, settings.budget_window, long_query)
 
 
 def check_base(settings: Settings, pub: Publication) -> None:

@@ -44,6 +44,15 @@ class Settings:
     max_result_bytes: int = setting(64 * MiB, "largest result, in bytes", "64 MiB")
     workers: int = setting(2, "query worker processes")
     max_queue: int = setting(16, "queries waiting for a worker before 503 (0: none wait)")
+    client_budget: float = setting(
+        30.0, "seconds of worker time a client may use per --budget-window; then 429", "30"
+    )
+    budget_window: float = setting(60.0, "seconds in which a spent client budget refills", "60")
+    client_header: str | None = setting(
+        None,
+        "header a trusted proxy sets to the client's address (its last entry counts)",
+        "none: the connection's address",
+    )
     service_allowlist: tuple[str, ...] = setting(
         (), "SPARQL endpoints SERVICE may call, exact IRIs", "none: no federation"
     )
@@ -68,6 +77,9 @@ class Settings:
             problems.append(f"base_iri {problem}")
         if self.public_url is not None and not re.match(r"https?://[^/]+/(.*/)?$", self.public_url):
             problems.append(f"public_url must be an http(s) URL ending in '/': {self.public_url}")
+        header = self.client_header
+        if header is not None and not re.fullmatch(r"[A-Za-z0-9-]+", header):
+            problems.append(f"client_header must be a header name: {self.client_header}")
         for iri in self.service_allowlist:
             if not re.match(r"https?://[^/\s]+", iri):
                 problems.append(f"service_allowlist entries must be http(s) URLs: {iri}")

@@ -26,6 +26,7 @@ from sundhedsgraf.pages.snippets import data_url, snippets
 from sundhedsgraf.pages.sparql_text import add_prefixes
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.settings import Settings
+from sundhedsgraf.sparql.fairness import client_of
 from sundhedsgraf.sparql.protocol import Request_, evaluate
 from sundhedsgraf.web.responses import HTTPProblem
 
@@ -117,7 +118,8 @@ async def query_page(request: Request, pub: Publication, settings: Settings, poo
     types = (RESULTS_BY_NAME["json"].media_type, "application/n-triples")
     started = time.monotonic()
     try:  # the endpoint's own path: the guard, the workers and their limits
-        answer, _ = await evaluate(asked, types, settings, pub, pool)
+        client = client_of(request, settings.client_header)
+        answer, _ = await evaluate(asked, types, settings, pub, pool, client)
         status, body, media_type = answer.status, answer.body, answer.media_type
     except HTTPProblem as problem:
         status, body, media_type = problem.status, problem.message.encode(), "text/plain"

@@ -1,6 +1,7 @@
 """The SPARQL 1.1 Protocol, read-only: parse a request, check it, run it, remember the answer."""
 
 import asyncio
+import math
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -21,8 +22,17 @@ from sundhedsgraf.formats import (
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.settings import Settings
 from sundhedsgraf.sparql.cache import AnswerCache
+from sundhedsgraf.sparql.fairness import client_of
 from sundhedsgraf.sparql.guard import QueryRefused, QueryShape, admit
-from sundhedsgraf.sparql.workers import Busy, Job, QueryPool, TimedOut
+from sundhedsgraf.sparql.workers import (
+    Busy,
+    Crashed,
+    Job,
+    KillsWorkers,
+    OverBudget,
+    QueryPool,
+    TimedOut,
+)
 from sundhedsgraf.web.responses import HTTPProblem, conditional, etag_of, negotiate
 
 RESULT_TYPE_OF, GRAPH_TYPE_OF = dict(RESULT_ALIASES), dict(GRAPH_ALIASES)
@@ -192,7 +202,8 @@ async def answer(
     key = (pub.id, asked.query, asked.default_graphs, asked.named_graphs, types)
     remembered = memory.get(key)
     if remembered is None:
-        result, federated = await evaluate(asked, types, settings, pub, pool)
+        client = client_of(request, settings.client_header)
+        result, federated = await evaluate(asked, types, settings, pub, pool, client)
         # a federated answer depends on other endpoints: neither remembered nor cached
         remembered = (result, etag_of(result.body)) if federated else memory.put(key, result)
         headers = {**VARY, "Cache-Control": "no-store"} if federated else VARY
@@ -204,8 +215,11 @@ async def answer(
     return conditional(request, result.body, result.media_type, headers, etag)
 
 
-async def evaluate(asked: Request_, types, settings: Settings, pub: Publication, pool):
-    """(the Answer, whether the query calls SERVICE)."""
+async def evaluate(
+    asked: Request_, types, settings: Settings, pub: Publication, pool: QueryPool, client: str
+):
+    """(the Answer, whether the query calls SERVICE), run for `client`; every way the pool can
+    fail is an HTTPProblem, which is never remembered."""
     if len(asked.query) < INLINE_GUARD:
         shape = guard(asked, settings, pub)
     else:  # long texts take the guard milliseconds: not on the event loop
@@ -232,10 +246,36 @@ async def evaluate(asked: Request_, types, settings: Settings, pub: Publication,
         base_iri=service_base(settings),
     )
     try:
-        return await pool.run(job), bool(shape.service_spans)
+        return await pool.run(job, client), bool(shape.service_spans)
     except Busy:
         message = "the server is busy with other queries; try again shortly"
         raise HTTPProblem(503, message, {"Retry-After": "1"}) from None
     except TimedOut:
         message = f"the query ran longer than the time limit of {settings.time_limit:g} s"
-        raise HTTPProblem(503, message + " and was stopped", {"Retry-After": "1"}) from None
+        message += " (its wait for a worker included) and was stopped"
+        raise HTTPProblem(503, message, {"Retry-After": "1"}) from None
+    except OverBudget as over:
+        raise over_budget(settings, over.wait) from None
+    except Crashed:
+        message = (
+            "the query engine's process ended while evaluating this query: a fault of the "
+            "server, which has started a new one; try again (a query that ends it twice is "
+            "refused)"
+        )
+        raise HTTPProblem(503, message, {"Retry-After": "1"}) from None
+    except KillsWorkers:
+        message = (
+            "this query ended the query engine's process twice, so it is not run again on "
+            "this build"
+        )
+        raise HTTPProblem(400, message) from None
+
+
+def over_budget(settings: Settings, wait: float) -> HTTPProblem:
+    seconds = max(1, math.ceil(wait))
+    message = (
+        f"this client has used its budget of {settings.client_budget:g} s of query time per "
+        f"{settings.budget_window:g} s; try again in {seconds} s (answers already given are "
+        "still served)"
+    )
+    return HTTPProblem(429, message, {"Retry-After": str(seconds)})

@@ -2,15 +2,21 @@
 
 pyoxigraph cannot cancel a running query and overflows its stack on deeply nested ones, so each
 query runs in a worker process, in a thread with a large stack. A query past the time limit gets
-its worker killed and replaced; a worker that dies is replaced too. Waiting for a worker is
-bounded: beyond `workers + max_queue` queries in flight the pool says Busy at once.
+its worker killed and replaced; a worker that dies, idle or busy, is replaced at once, and a
+worker dies with the server. Waiting for a worker is bounded: beyond `workers + max_queue`
+queries in flight the pool says Busy at once, and the wait counts against the time limit.
+Clients take turns and have budgets (`fairness.py`).
 """
 
 import asyncio
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 import time
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -18,10 +24,17 @@ import pyoxigraph as ox
 from sundhedsgraf.formats import RDF_BY_MEDIA_TYPE, RESULTS_BY_MEDIA_TYPE
 from sundhedsgraf.publication import load_store
 from sundhedsgraf.sparql import results
+from sundhedsgraf.sparql.fairness import Budgets, Turns
 from sundhedsgraf.sparql.federation import Call, CallFailed, Relay, rewrite
 
 STACK_BYTES = 1 << 30  # virtual; pages are only touched by really deep queries
 INLINE_BODY = 1 << 18  # answers up to this size are read on the event loop
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+READY = "ready"  # a new worker's first message: started, build loaded
+START_SECONDS = 60.0  # a worker not ready by then is stopped and started again
+RESTART_PAUSE = 1.0  # seconds between attempts to start a worker that failed to start
+MAX_CRASHES = 2  # a query text that ended this many workers is refused
+REMEMBERED_CRASHES = 1000  # query texts whose crashes are counted
 
 
 @dataclass(frozen=True)
@@ -53,11 +66,27 @@ class Answer:
 
 
 class Busy(Exception):
-    """Every worker is taken and the queue is full."""
+    """The queue is full, or no worker came free within the time limit."""
 
 
 class TimedOut(Exception):
     """The query ran past the time limit; its worker was killed."""
+
+
+class OverBudget(Exception):
+    """The client has spent its budget of worker time; it refills in `wait` seconds."""
+
+    def __init__(self, wait: float):
+        super().__init__(wait)
+        self.wait = wait
+
+
+class Crashed(Exception):
+    """The worker's process ended while evaluating the query; it is being replaced."""
+
+
+class KillsWorkers(Exception):
+    """The query has ended MAX_CRASHES worker processes: it is not run again."""
 
 
 def evaluate(store: ox.Store, job: Job, relay: Relay | None = None) -> Answer:
@@ -136,17 +165,30 @@ def graph_bytes(triples: list, media_type: str) -> bytes:
     return ox.serialize(triples, format=rdf_format)
 
 
-def work(conn) -> None:
+def work(conn, parent: int, dist: str | None) -> None:
     """A worker's life: answer jobs from `conn` until it closes, on a thread with a big stack."""
+    end_with_parent(parent)
     threading.stack_size(STACK_BYTES)
-    thread = threading.Thread(target=serve_jobs, args=(conn,), daemon=True)
+    thread = threading.Thread(target=serve_jobs, args=(conn, dist), daemon=True)
     thread.start()
     thread.join()
 
 
-def serve_jobs(conn) -> None:
-    stores: dict[str, ox.Store] = {}
+def end_with_parent(parent: int) -> None:
+    """Be killed when the server ends, even by kill -9: an orphan would run on at full CPU.
+
+    PR_SET_PDEATHSIG fires when the *thread* that started this process ends; the pool starts
+    workers on the event loop's thread, which lives as long as the server does."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the server ended before the signal was asked for
+        os._exit(1)
+
+
+def serve_jobs(conn, dist: str | None) -> None:
+    stores: dict[str, ox.Store] = {dist: load_store(dist)} if dist else {}
     relay = None  # started by the first federated query
+    conn.send(READY)
     while True:
         try:
             job = conn.recv()
@@ -163,11 +205,17 @@ def serve_jobs(conn) -> None:
 
 
 class Worker:
-    def __init__(self, context):
+    def __init__(self, context, dist: str | None):
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=work, args=(child,), daemon=True)
+        self.process = context.Process(target=work, args=(child, os.getpid(), dist), daemon=True)
         self.process.start()
         child.close()
+
+    async def ready(self) -> None:
+        """Wait until the worker has started and loaded the build `dist`."""
+        loop = asyncio.get_running_loop()
+        if await self._when_readable(self.conn.recv, loop.time() + START_SECONDS) != READY:
+            raise EOFError("the worker did not start")
 
     async def ask(self, job: Job, timeout: float) -> Answer | None:
         """The Answer, TimedOut, or None if the process died (a crash).
@@ -210,59 +258,165 @@ class Worker:
 
 
 class QueryPool:
-    """`workers` processes; `run` waits for a free one, bounded by `max_queue` waiters."""
+    """`workers` processes shared between clients.
 
-    def __init__(self, workers: int, max_queue: int, time_limit: float):
+    A query waits for a worker in its client's turn (round-robin between clients), within the
+    time limit counted from its arrival, and only while its client has budget left. A client
+    that ran a long query lately does not get the last idle worker: that one is kept for quick
+    queries. A worker that dies, idle or busy, is replaced at once.
+    """
+
+    def __init__(self, workers: int, max_queue: int, time_limit: float, budgets: Budgets):
         self.context = multiprocessing.get_context("spawn")  # no fork of a threaded server
-        self.time_limit, self.capacity = time_limit, workers + max_queue
-        self.idle: asyncio.Queue[Worker] | None = None
-        self.size, self.in_flight = workers, 0
+        self.size, self.capacity, self.time_limit = workers, workers + max_queue, time_limit
+        self.budgets = budgets
+        self.workers: set[Worker] = set()
+        self.idle: deque[Worker] = deque()
+        self.turns = Turns()
+        self.in_flight, self.closed = 0, False
+        self.dist: str | None = None  # the build a new worker loads before it is ready
+        self.crashes: OrderedDict[tuple[str, str], int] = OrderedDict()  # (dist, query) -> times
 
-    async def start(self) -> None:
-        self.idle = asyncio.Queue()
-        for worker in await asyncio.gather(*[self._spawn() for _ in range(self.size)]):
-            self.idle.put_nowait(worker)
+    async def start(self, dist: str | None = None) -> None:
+        self.dist = dist
+        await asyncio.gather(*[self._start_worker() for _ in range(self.size)])
 
-    async def _spawn(self) -> Worker:
-        return await asyncio.get_running_loop().run_in_executor(None, Worker, self.context)
-
-    async def run(self, job: Job) -> Answer:
-        """The answer to `job`; Busy if the queue is full, TimedOut past the time limit."""
+    async def run(self, job: Job, client: str) -> Answer:
+        """The answer to `job` for `client`. Raises Busy (queue full, or no worker within the
+        time limit), TimedOut, OverBudget, Crashed or KillsWorkers."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        deadline = now + self.time_limit  # the limit a client sees, its wait included
+        if self.crashes.get((job.dist, job.query), 0) >= MAX_CRASHES:
+            raise KillsWorkers
+        if self.budgets.spent(client, now):
+            raise OverBudget(self.budgets.refill_wait(client, now))
         if self.in_flight >= self.capacity:
             raise Busy
+        self.dist = job.dist
         self.in_flight += 1
         try:
-            return await self._run(job)
+            worker = await self._worker_for(client, deadline)
+            return await self._ask(worker, job, client, deadline)
         finally:
             self.in_flight -= 1
 
-    async def _run(self, job: Job) -> Answer:
+    async def _worker_for(self, client: str, deadline: float) -> Worker:
+        """An idle worker, when it is `client`'s turn; Busy if none comes before `deadline`."""
+        loop = asyncio.get_running_loop()
+        turn = loop.create_future()
+        self.turns.add(client, turn)
+        self._dispatch()
         try:
-            worker = await asyncio.wait_for(self.idle.get(), self.time_limit)
-        except TimeoutError:
-            raise Busy from None
-        answer = None
+            await asyncio.wait({turn}, timeout=max(0.0, deadline - loop.time()))
+        except asyncio.CancelledError:  # the request was given up
+            self._forget(client, turn)
+            raise
+        if not turn.done() or loop.time() >= deadline:  # none came, or too late to use
+            self._forget(client, turn)
+            raise Busy
+        return turn.result()
+
+    def _forget(self, client: str, turn: asyncio.Future) -> None:
+        """Take a waiter out of the queue; a worker it was given meanwhile goes back."""
+        if not turn.done():
+            turn.cancel()
+            self.turns.remove(client, turn)
+        elif turn.exception() is None:
+            self._free(turn.result())
+
+    def _dispatch(self) -> None:
+        """Hand idle workers to waiting clients, in turn."""
+        now = asyncio.get_running_loop().time()
+        while self.idle:
+            taken = self.turns.take(lambda client: self._may_take(client, now))
+            if taken is None:
+                return
+            client, turn = taken
+            if self.budgets.spent(client, now):  # its queries that ran meanwhile spent it
+                turn.set_exception(OverBudget(self.budgets.refill_wait(client, now)))
+            else:
+                turn.set_result(self.idle.popleft())
+
+    def _may_take(self, client: str, now: float) -> bool:
+        return len(self.idle) > 1 or self.size == 1 or not self.budgets.heavy(client, now)
+
+    async def _ask(self, worker: Worker, job: Job, client: str, deadline: float) -> Answer:
+        loop = asyncio.get_running_loop()
+        started, answer = loop.time(), None
         try:
-            answer = await worker.ask(job, self.time_limit)
+            answer = await worker.ask(job, deadline - started)
         finally:
+            self.budgets.charge(client, loop.time() - started, loop.time())
             if isinstance(answer, Answer):
-                self.idle.put_nowait(worker)
-            else:  # killed or dead: replace it without making this client wait
-                asyncio.ensure_future(self._replace(worker))
+                self._free(worker)
+            else:  # killed at the limit, dead, or the request was cancelled
+                self._retire(worker)
         if answer is None:
-            message = "the query engine's process ended while evaluating this query"
-            return Answer(400, "text/plain", message.encode())
+            raise self._crashed(job)
         return answer
 
+    def _crashed(self, job: Job) -> Exception:
+        """Crashed, or KillsWorkers once the query has ended MAX_CRASHES workers: it is not
+        run again blindly, it may be what kills them."""
+        key = (job.dist, job.query)
+        self.crashes[key] = self.crashes.pop(key, 0) + 1
+        while len(self.crashes) > REMEMBERED_CRASHES:
+            self.crashes.popitem(last=False)
+        return KillsWorkers() if self.crashes[key] >= MAX_CRASHES else Crashed()
+
+    def _free(self, worker: Worker) -> None:
+        self.idle.append(worker)
+        self._dispatch()
+
+    def _ended(self, worker: Worker) -> None:
+        """The worker's process ended (its sentinel is readable). An idle one is replaced now,
+        before a query is handed to it; a busy one's ask() sees the end and retires it."""
+        asyncio.get_running_loop().remove_reader(worker.process.sentinel)
+        if worker in self.idle:
+            self.idle.remove(worker)
+            self._retire(worker)
+
+    def _retire(self, worker: Worker) -> None:
+        asyncio.get_running_loop().remove_reader(worker.process.sentinel)
+        self.workers.discard(worker)
+        asyncio.ensure_future(self._replace(worker))
+
     async def _replace(self, worker: Worker) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, worker.stop)
+        await self._start_worker()
+
+    async def _start_worker(self) -> None:
+        """A new worker, idle once it has loaded the build; tried again if it fails to start."""
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, worker.stop)
-        self.idle.put_nowait(await self._spawn())
+        while not self.closed:
+            worker = Worker(self.context, self.dist)  # on the loop's thread: see end_with_parent
+            self.workers.add(worker)
+            try:
+                await worker.ready()
+            except (EOFError, OSError, TimedOut):
+                self.workers.discard(worker)
+                await loop.run_in_executor(None, worker.stop)
+                await asyncio.sleep(RESTART_PAUSE)
+                continue
+            if worker in self.workers:  # not stopped by close() meanwhile
+                loop.add_reader(worker.process.sentinel, self._ended, worker)
+                self._free(worker)
+            return
 
     def state(self) -> dict:
-        idle = self.idle.qsize() if self.idle is not None else 0
-        return {"workers": self.size, "idle_workers": idle, "queries_in_flight": self.in_flight}
+        return {
+            "workers": self.size,
+            "idle_workers": len(self.idle),
+            "queries_in_flight": self.in_flight,
+            "queries_waiting": len(self.turns),
+        }
 
     async def close(self) -> None:
-        while self.idle is not None and not self.idle.empty():
-            self.idle.get_nowait().stop()
+        self.closed = True
+        loop = asyncio.get_running_loop()
+        for worker in list(self.workers):
+            loop.remove_reader(worker.process.sentinel)
+            worker.stop()
+        self.workers.clear()
+        self.idle.clear()
