@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 from sundhedsgraf import __version__
 from sundhedsgraf.errors import SundhedsgrafError
 from sundhedsgraf.formats import HTML, JSON
-from sundhedsgraf.pages import home, lists, ontology, query, resource, search
+from sundhedsgraf.pages import home, impact, lists, ontology, query, resource, search
 from sundhedsgraf.pages import pictures as picture_pages
 from sundhedsgraf.pages.page import document_wants_html, guarded, ontology_wants_html, prefers_html
 from sundhedsgraf.publication import Current, Publication
@@ -245,6 +245,7 @@ PAGES = [
     ("/search", search.search_page, "HTML: search labels, names and descriptions"),
     ("/pictures", picture_pages.pictures_page, "HTML: the network, timeline and portfolio"),
     ("/pictures/{name}.svg", picture_pages.svg_file, "a picture as image/svg+xml"),
+    ("/impact/{path:path}", impact.impact_csv, "CSV: what depends on a resource, and through what"),
 ]
 
 

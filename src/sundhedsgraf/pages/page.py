@@ -101,6 +101,7 @@ class Page:
                 lang=self.lang,
                 other=other,
                 public=self.public,
+                plural=lambda n, key: i18n.plural(n, key, self.lang),
                 **context,
             )
             .encode()

@@ -1,0 +1,183 @@
+"""Pages that answer at a glance: the summary of a resource, its relations read from either end
+with their realisation and date, what depends on it (and the CSV of it), one language per page.
+
+Expected values come from the build (SPARQL over its relation nodes) or from the data files; the
+facts named in the issue (SOR's dependents, CareCommunication and XDIS91) are checked against
+both.
+"""
+
+import csv
+import io
+import re
+
+import pytest
+from test_pages import BASE, Page, assert_html_page, html, select
+
+
+@pytest.fixture
+def server(app_server):
+    return app_server
+
+
+def text_of(server, path: str) -> tuple[str, Page]:
+    response = html(server.client, path)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.text, assert_html_page(response, path)
+
+
+def section(body: str, ident: str) -> str:
+    """The text of the <section id=ident> of a page, tags removed."""
+    found = re.search(rf'<section id="{ident}".*?</section>', body, re.S)
+    assert found, f"no section {ident}"
+    inline = r"</?(?:a|span|time|strong|code|q|mark|abbr)\b[^>]*>"
+    text = re.sub(r"<[^>]+>", " ", re.sub(inline, "", found.group(0)))
+    return " ".join(text.split())
+
+
+def label(server, iri: str, lang: str) -> str:
+    rows = select(
+        server,
+        f"SELECT ?l WHERE {{ <{iri}> <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+        f'FILTER(LANG(?l) = "{lang}") }}',
+    )
+    return rows[0]["l"]["value"]
+
+
+def test_initiative_summary_in_one_language(server):
+    body, _ = text_of(server, "doc/initiative/2.1?lang=en")
+    summary = section(body, "summary")
+    rows = select(
+        server,
+        "PREFIX sg: <https://w3id.org/sundhedsgraf/def#> SELECT ?owner ?status ?fa WHERE { "
+        "<https://w3id.org/sundhedsgraf/id/initiative/2.1> sg:owner ?owner ; "
+        "sg:outcomeStatus ?status ; sg:focusArea ?fa }",
+    )
+    for row in rows:
+        for name in ("owner", "status", "fa"):
+            assert label(server, row[name]["value"], "en") in summary, name
+    assert "Outcome" in summary and "Focus area" in summary
+    # Only the chosen language: the Danish title and description are not on the English page.
+    danish = label(server, BASE + "id/initiative/2.1", "da")
+    visible = re.sub(r'<script type="application/ld\+json">.*?</script>', "", body, flags=re.S)
+    assert danish not in visible
+    assert danish in body  # the JSON-LD island keeps both
+
+
+def test_figures_are_numbers_of_the_language_with_their_date(server):
+    rows = select(
+        server,
+        "PREFIX sg: <https://w3id.org/sundhedsgraf/def#> PREFIX dcterms: <http://purl.org/dc/terms/>"
+        " SELECT ?f ?v ?p ?issued WHERE { ?f sg:value ?v ; sg:figureOf/dcterms:source ?s ."
+        " ?s dcterms:issued ?issued OPTIONAL { ?f sg:referencePeriod ?p } } ORDER BY DESC(?v)",
+    )
+    for row in (rows[0], next(r for r in rows if "p" in r)):  # the largest; one with a period
+        figure, value = row["f"]["value"], int(float(row["v"]["value"]))
+        path = "doc/" + figure.removeprefix(BASE + "id/")
+        danish, _ = text_of(server, path + "?lang=da")
+        english, _ = text_of(server, path + "?lang=en")
+        assert f"{value:,}".replace(",", ".") in section(danish, "summary")
+        assert f"{value:,}" in section(english, "summary")
+        when = (
+            row["p"]["value"][:4]
+            if "p" in row
+            else f"as reported in the source ({row['issued']['value']})"
+        )
+        assert when in section(english, "summary")
+        assert "xsd:integer" not in english
+
+
+def planned_replacements(server) -> list[tuple[str, str]]:
+    rows = select(
+        server,
+        "PREFIX sg: <https://w3id.org/sundhedsgraf/def#> "
+        "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> "
+        "SELECT ?s ?o WHERE { ?r a sg:Relation ; rdf:subject ?s ; rdf:object ?o ; "
+        "rdf:predicate <http://purl.org/dc/terms/replaces> ; "
+        "sg:realisation <https://w3id.org/sundhedsgraf/id/milestone-status/planned> }",
+    )
+    return [(r["s"]["value"], r["o"]["value"]) for r in rows]
+
+
+def test_planned_replacement_reads_as_planned_from_both_ends(server):
+    pairs = planned_replacements(server)
+    carecommunication = BASE + "id/standard/carecommunication"
+    xdis91 = BASE + "id/standard/xdis91"
+    assert (carecommunication, xdis91) in pairs  # data/standards.ttl, from initiative 2.1
+    for subject, obj in pairs:
+        forward, _ = text_of(server, "doc/" + subject.removeprefix(BASE + "id/") + "?lang=en")
+        backward, _ = text_of(server, "doc/" + obj.removeprefix(BASE + "id/") + "?lang=en")
+        other = label(server, obj, "en")
+        assert re.search(
+            rf"is to replace {re.escape(other)} — Planned", section(forward, "relations")
+        )
+        other = label(server, subject, "en")
+        assert re.search(
+            rf"is to be replaced by {re.escape(other)} — Planned", section(backward, "relations")
+        )
+    body, _ = text_of(server, "doc/standard/xdis91?lang=en")
+    assert "is to be replaced by CareCommunication — Planned, 31 May 2025" in section(
+        body, "summary"
+    )
+    body, _ = text_of(server, "doc/standard/carecommunication?lang=da")
+    assert "skal erstatte XDIS91 — Planlagt, 31. maj 2025" in section(body, "summary")
+    # The property table marks the plain triple as planned, not as a fact.
+    properties = section(body, "properties")
+    assert re.search(r"XDIS91 planlagt", properties, re.I), properties
+
+
+def test_sor_page_answers_which_initiatives_depend_on_it(server):
+    body, page = text_of(server, "doc/system/sor?lang=en")
+    impact = section(body, "impact")
+    journal = label(server, BASE + "id/system/sundhedsjournalen", "en")
+    chain = re.search(
+        rf"Healthcare Organisation Register ← {re.escape(journal)}(.*?)(?:Healthcare|Download)",
+        impact,
+    )
+    assert chain, impact
+    for number in ("1.4", "2.2", "3.5", "4.3"):
+        assert f"{number} " in chain.group(1), number
+    for number in ("1.4", "4.1", "5.3"):
+        assert server.url + f"doc/initiative/{number}?lang=en" in page.links
+    assert re.search(rf"{re.escape(journal)} is to depend on planned", impact), impact
+    assert server.url + "impact/system/sor.csv?lang=en" in page.links
+
+
+def test_impact_csv(server):
+    response = server.client.get("impact/system/sor.csv?lang=en")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    journal = BASE + "id/system/sundhedsjournalen"
+    via = {r["resource"] for r in rows if r["relies_on"] == journal}
+    assert {BASE + f"id/initiative/{n}" for n in ("1.4", "2.2", "3.5", "4.3")} <= via
+    planned = [r for r in rows if r["resource"] == journal and r["relies_on"].endswith("/sor")]
+    assert planned[0]["realisation"] == "planned"
+    assert server.client.get("impact/system/nothing-here.csv").status_code == 404
+
+
+def test_initiative_shows_what_it_touches(server):
+    body, _ = text_of(server, "doc/initiative/1.4?lang=en")
+    reach = section(body, "impact")
+    assert "Sundhedsjournalen" in reach and "→" in reach
+
+
+def test_organisation_summary_says_what_it_owns(server):
+    rows = select(
+        server,
+        "PREFIX sg: <https://w3id.org/sundhedsgraf/def#> SELECT ?o (COUNT(?i) AS ?n) "
+        "WHERE { ?i sg:owner ?o } GROUP BY ?o ORDER BY DESC(?n) LIMIT 1",
+    )
+    org = rows[0]["o"]["value"]
+    body, _ = text_of(server, "doc/" + org.removeprefix(BASE + "id/") + "?lang=en")
+    assert "Owns the initiatives" in section(body, "summary")
+
+
+def test_plain_words_for_identifiers_and_properties(server):
+    body, page = text_of(server, "doc/standard/carecommunication?lang=en")
+    urns = re.findall(r'href="(urn:[^"]*)"', body)
+    assert urns == [], urns  # shown as identifiers, not as links no browser opens
+    assert '<code class="identifier">urn:' in body
+    properties = section(body, "properties")
+    assert "dcterms:hasVersion" not in properties and "has version" in properties
+    inbound = section(body, "inbound")
+    assert " subject " not in inbound and " object " not in inbound
