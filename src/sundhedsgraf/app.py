@@ -16,7 +16,13 @@ from sundhedsgraf.errors import SundhedsgrafError
 from sundhedsgraf.formats import HTML, JSON
 from sundhedsgraf.pages import home, impact, lists, ontology, query, resource, search
 from sundhedsgraf.pages import pictures as picture_pages
-from sundhedsgraf.pages.page import document_wants_html, guarded, ontology_wants_html, prefers_html
+from sundhedsgraf.pages.page import (
+    document_wants_html,
+    error_page,
+    guarded,
+    ontology_wants_html,
+    prefers_html,
+)
 from sundhedsgraf.publication import Current, Publication
 from sundhedsgraf.settings import Settings
 from sundhedsgraf.sparql.cache import AnswerCache
@@ -28,6 +34,7 @@ from sundhedsgraf.web import linked_data
 from sundhedsgraf.web.responses import HTTPProblem, problem_response, text
 
 GET = ["GET", "HEAD"]
+TEXT = "text/plain"  # what a program gets for a path we do not have
 STATIC = Path(__file__).parent / "pages" / "static"
 
 
@@ -83,6 +90,9 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request, error: StarletteHTTPException):
+        if error.status_code == 404 and prefers_html(request, (TEXT, HTML)):  # a browser
+            problem = HTTPProblem(404, f"no page at {request.url.path[:200]}")
+            return error_page(request, app.state.current.get(), app.state.settings, problem)
         return text(error.status_code, str(error.detail), getattr(error, "headers", None))
 
     @app.exception_handler(RequestValidationError)
@@ -242,7 +252,8 @@ def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers
 PAGES = [
     ("/browse", lists.browse_page, "HTML: the lists of resources"),
     ("/browse/{name}", lists.list_page, "HTML: a list of resources, with filters"),
-    ("/search", search.search_page, "HTML: search labels, names and descriptions"),
+    ("/search", search.search_page, "HTML or JSON: search labels, names and descriptions"),
+    ("/search/suggest", search.suggest_page, "JSON: names that start with q, for typing"),
     ("/pictures", picture_pages.pictures_page, "HTML: the network, timeline and portfolio"),
     ("/pictures/{name}.svg", picture_pages.svg_file, "a picture as image/svg+xml"),
     ("/impact/{path:path}", impact.impact_csv, "CSV: what depends on a resource, and through what"),

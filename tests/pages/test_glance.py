@@ -130,7 +130,8 @@ def test_sor_page_answers_which_initiatives_depend_on_it(server):
     impact = section(body, "impact")
     journal = label(server, BASE + "id/system/sundhedsjournalen", "en")
     chain = re.search(
-        rf"Healthcare Organisation Register ← {re.escape(journal)}(.*?)(?:Healthcare|Download)",
+        rf"Healthcare Organisation Register ← (?:through )?{re.escape(journal)}(.*?)"
+        r"(?:Healthcare|Download)",
         impact,
     )
     assert chain, impact
@@ -181,3 +182,90 @@ def test_plain_words_for_identifiers_and_properties(server):
     assert "dcterms:hasVersion" not in properties and "has version" in properties
     inbound = section(body, "inbound")
     assert " subject " not in inbound and " object " not in inbound
+
+
+# ---- search ------------------------------------------------------------------------------
+
+
+def search_json(server, q: str, **params) -> dict:
+    response = server.client.get("search", params={"q": q, "lang": "en", **params})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    return response.json()
+
+
+def ranked(server, q: str) -> list[str]:
+    return [
+        r["iri"].removeprefix(BASE + "id/")
+        for r in search_json(server, q, format="json")["results"]
+    ]
+
+
+def test_search_ranks_whole_names_first(server):
+    sor = ranked(server, "sor")
+    assert sor[0] == "system/sor"
+    assert sor.index("initiative/5.3") < 3
+    # 2.5 is about care records (omsorgsjournaler): "sor" only inside a word.
+    assert "initiative/2.5" not in sor or sor.index("initiative/5.3") < sor.index("initiative/2.5")
+    assert ranked(server, "omsorg")[0] == "initiative/2.5"
+
+
+@pytest.mark.parametrize("q", ["e-CPR", "eCPR", "ecpr", "E CPR"])
+def test_search_ignores_hyphens_and_spaces_in_names(server, q):
+    assert ranked(server, q)[0] == "system/ecpr"
+
+
+def test_search_ranks_initiatives_by_how_central_the_term_is(server):
+    initiatives = [r for r in ranked(server, "graviditet") if r.startswith("initiative/")]
+    assert initiatives[0] == "initiative/1.7"  # Digital solution for pregnancy
+
+
+def test_search_json_by_accept_and_type_facets(server):
+    response = server.client.get(
+        "search", params={"q": "sor", "lang": "en"}, headers={"Accept": "application/json"}
+    )
+    answer = response.json()
+    assert answer["count"] == len(answer["results"]) == sum(t["count"] for t in answer["types"])
+    systems = search_json(server, "sor", type="system", format="json")
+    assert {r["kind"] for r in systems["results"]} == {"system"}
+    assert systems["count"] == next(t["count"] for t in answer["types"] if t["type"] == "system")
+    body, page = text_of(server, "search?q=sor&lang=en&type=system")
+    assert "search-types" in page.ids
+    assert html(server.client, "search?q=sor&type=nonsense").status_code == 400
+
+
+def test_search_says_one_result_and_many_results(server):
+    answer = search_json(server, "sor", format="json")
+    body, _ = text_of(server, "search?q=sor&lang=da")
+    assert f"{answer['count']} resultater" in body
+    single = [t["type"] for t in answer["types"] if t["count"] == 1]
+    assert single, answer["types"]  # a kind with one result, to see the singular
+    for lang, text in (("da", "1 resultat<"), ("en", "1 result<")):
+        body, _ = text_of(server, f"search?q=sor&lang={lang}&type={single[0]}")
+        assert text in body, lang
+    assert "1 resultater" not in body and "1 results" not in body
+
+
+def test_search_suggests_names_as_one_types(server):
+    names = server.client.get("search/suggest", params={"q": "gravid", "lang": "da"}).json()
+    assert names and all(n["label"].lower().startswith("gravid") for n in names)
+    assert (
+        server.client.get("search/suggest", params={"q": "e-C"})
+        .json()[0]["label"]
+        .startswith("National eCPR")
+    )
+
+
+@pytest.mark.parametrize("path", ["", "doc/system/sor", "browse/initiatives", "def", "pictures"])
+def test_every_page_has_a_search_box(server, path):
+    _, page = text_of(server, path)
+    assert "site-q" in page.ids
+
+
+def test_a_missing_page_is_a_page_with_a_search_box(server):
+    response = html(server.client, "no/such/page")
+    assert response.status_code == 404
+    page = assert_html_page(response, "404")
+    assert {"site-q", "search-form", "error-message"} <= page.ids
+    program = server.client.get("no/such/page")
+    assert program.status_code == 404 and program.headers["content-type"].startswith("text/plain")

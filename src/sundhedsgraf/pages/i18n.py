@@ -462,11 +462,27 @@ UI = {
     "unit": ("Enhed", "Unit"),
     "number": ("Nr.", "No."),
     "search_label": ("Søg efter", "Search for"),
+    "search_placeholder": ("Søg, fx SOR", "Search, e.g. SOR"),
+    "not_found_search": (
+        "Siden findes ikke. Søg efter det, du ledte efter:",
+        "There is no such page. Search for what you were looking for:",
+    ),
     "search_hint": (
         "Søg i navne, forkortelser og beskrivelser på begge sprog, fx FMK eller medicinkort.",
         "Search names, abbreviations and descriptions in both languages, e.g. FMK or medicinkort.",
     ),
     "search_results_for": ("Resultater for", "Results for"),
+    "kind_initiative": ("Indsatser", "Initiatives"),
+    "kind_system": ("Systemer", "Systems"),
+    "kind_standard": ("Standarder", "Standards"),
+    "kind_organisation": ("Organisationer", "Organisations"),
+    "kind_project": ("Projekter og programmer", "Projects and programmes"),
+    "kind_focus-area": ("Indsatsområder", "Focus areas"),
+    "kind_milestone": ("Milepæle", "Milestones"),
+    "kind_figure": ("Tal", "Figures"),
+    "kind_relation": ("Relationer", "Relations"),
+    "kind_concept": ("Begreber", "Concepts"),
+    "kind_other": ("Andet", "Other"),
     "query_intro": (
         "Skriv en SPARQL 1.1-forespørgsel (SELECT, ASK, CONSTRUCT eller DESCRIBE). Den kører på "
         "samme endepunkt som /sparql, med samme tidsgrænse og grænser.",
