@@ -13,7 +13,8 @@ from starlette.staticfiles import StaticFiles
 
 from sundhedsgraf import __version__
 from sundhedsgraf.errors import SundhedsgrafError
-from sundhedsgraf.formats import HTML, JSON
+from sundhedsgraf.formats import GRAPH_TYPES, HTML, JSON
+from sundhedsgraf.pages import dataset as dataset_pages
 from sundhedsgraf.pages import home, impact, lists, ontology, query, resource, search
 from sundhedsgraf.pages import pictures as picture_pages
 from sundhedsgraf.pages.page import (
@@ -141,6 +142,8 @@ def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers
     async def endpoint(request: Request):
         pub = current.get()
         if request.method != "POST" and not request.url.query:
+            if prefers_html(request, (*GRAPH_TYPES, HTML)):  # a browser: the query page
+                return RedirectResponse(public + "query", 303, {"Vary": "Accept"})
             return service_description(request, settings, pub)
         try:
             return await answer(request, settings, pub, pool, answers)
@@ -182,6 +185,8 @@ def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers
     @app.api_route("/doc/{path:path}", methods=GET, summary="the document about a resource")
     def doc(request: Request, path: str, page: int | None = Query(None, ge=1)):
         if document_wants_html(request, path):
+            if path.removesuffix(".html") == "dataset":
+                return html(dataset_pages.dataset_page, request)
             return html(resource.resource_page, request, path)
         return linked_data.document(request, current.get(), public, path, settings.describe_page)
 
@@ -224,6 +229,8 @@ def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers
 
     @app.api_route("/.well-known/void", methods=GET, summary="the VoID and DCAT description")
     def void(request: Request):
+        if prefers_html(request, (*GRAPH_TYPES, HTML)):  # a browser: the dataset page
+            return RedirectResponse(public + "doc/dataset", 303, {"Vary": "Accept"})
         return linked_data.void(request, current.get())
 
     @app.api_route("/dataset", methods=GET, summary="the dataset: 303 to its description")

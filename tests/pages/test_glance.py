@@ -269,3 +269,44 @@ def test_a_missing_page_is_a_page_with_a_search_box(server):
     assert {"site-q", "search-form", "error-message"} <= page.ids
     program = server.client.get("no/such/page")
     assert program.status_code == 404 and program.headers["content-type"].startswith("text/plain")
+
+
+# ---- where browsers land -------------------------------------------------------------------
+
+
+def test_a_browser_at_sparql_is_sent_to_the_query_page(server):
+    response = html(server.client, "sparql")
+    assert response.status_code == 303
+    assert response.headers["location"] == server.url + "query"
+    program = server.client.get("sparql")  # no Accept: the service description
+    assert program.status_code == 200 and "turtle" in program.headers["content-type"]
+    rdf = server.client.get("sparql", headers={"Accept": "text/turtle, text/html;q=0.5"})
+    assert "turtle" in rdf.headers["content-type"]
+
+
+@pytest.mark.parametrize("path", [".well-known/void", "dataset"])
+def test_a_browser_at_the_dataset_gets_a_page_for_people(server, path):
+    response = html(server.client, path)
+    assert response.status_code == 303
+    body, page = text_of(server, response.headers["location"].removeprefix(server.url))
+    assert "https://creativecommons.org/licenses/by/4.0/" in page.links
+    assert re.search(
+        r'<a rel="license" href="https://creativecommons.org/licenses/by/4.0/">'
+        r'<img src="[^"]*static/cc-by.svg"',
+        body,
+    )
+    manifest = server.client.get("dist/manifest.json").json()
+    assert f"{manifest['triples']:,}".replace(",", ".") in section(body, "counts")
+    dumps = [f["name"] for f in manifest["files"] if f["name"].startswith("sundhedsgraf.")]
+    for name in dumps:
+        assert server.url + "dist/" + name in page.links, name
+    assert "version" in section(body, "summary").lower()
+    assert "cite" in page.ids
+    program = server.client.get(path, follow_redirects=True)  # RDF for programs, as before
+    assert program.headers["content-type"].startswith("text/turtle")
+
+
+def test_every_page_links_to_the_licence(server):
+    for path in ("", "doc/system/sor", "search?q=sor"):
+        _, page = text_of(server, path)
+        assert "https://creativecommons.org/licenses/by/4.0/" in page.links, path

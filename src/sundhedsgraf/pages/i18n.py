@@ -276,6 +276,14 @@ def format_number(text: str, lang: str) -> str:
     return grouped + (point + fraction if fraction and value != int(value) else "")
 
 
+def format_bytes(n: int, lang: str) -> str:
+    """A size in kB or MB (1000s), with the language's decimal comma or point."""
+    for unit, size in (("MB", 1_000_000), ("kB", 1_000)):
+        if n >= size:
+            return format_number(f"{n / size:.1f}", lang) + " " + unit
+    return format_number(str(n), lang) + " B"
+
+
 # Texts with a count: key -> ((Danish singular, plural), (English singular, plural)).
 PLURALS = {
     "results": (("{n} resultat", "{n} resultater"), ("{n} result", "{n} results")),
@@ -417,6 +425,31 @@ UI = {
     "runs": ("Driver", "Runs"),
     "part_of": ("Del af", "Part of"),
     "what_it_counts": ("Hvad tallet tæller", "What it counts"),
+    "dataset_title": ("Datasættet", "The dataset"),
+    "licence": ("Licens", "Licence"),
+    "licence_text": (
+        "Du må bruge, dele og bearbejde data, også kommercielt, når du krediterer kilden.",
+        "You may use, share and adapt the data, also commercially, if you credit the source.",
+    ),
+    "contact": ("Kontakt", "Contact"),
+    "version": ("Version", "Version"),
+    "modified": ("Ændret", "Modified"),
+    "in_numbers": ("Hvad datasættet rummer", "What the dataset holds"),
+    "counts_note": (
+        "Tallene gælder data og ontologi, som i hver af filerne nedenfor; beskrivelsen af "
+        "datasættet selv (denne side som RDF) tælles ikke med.",
+        "The numbers count the data and the ontology, as in each of the files below; the "
+        "description of the dataset itself (this page as RDF) is not counted.",
+    ),
+    "count_triples": ("tripler (udsagn)", "triples (statements)"),
+    "count_entities": ("ressourcer med egen IRI", "resources with an IRI of their own"),
+    "count_classes": ("klasser", "classes"),
+    "count_properties": ("egenskaber", "properties"),
+    "distributions": ("Filer at hente", "Files to download"),
+    "size": ("Størrelse", "Size"),
+    "how_to_cite": ("Sådan citerer du", "How to cite"),
+    "derived_from": ("Udledt af", "Derived from"),
+    "machine_readable": ("For programmer", "For programs"),
     "reported_in": ("som opgjort i kilden ({year})", "as reported in the source ({year})"),
     "relations_title": ("Relationer", "Relations"),
     "relations_intro": (
@@ -520,9 +553,11 @@ UI = {
     "error": ("Fejl", "Error"),
     "back_home": ("Til forsiden", "Back to the home page"),
     "footer": (
-        "Data: CC BY 4.0. Kilde: Strategi for digital sundhed 2018-2024 – afsluttende status.",
-        "Data: CC BY 4.0. Source: Strategi for digital sundhed 2018-2024 – afsluttende status.",
+        "Kilde: Strategi for digital sundhed 2018-2024 – afsluttende status.",
+        "Source: Strategi for digital sundhed 2018-2024 – afsluttende status.",
     ),
+    "footer_data": ("Data", "Data"),
+    "about_dataset": ("Om datasættet", "About the dataset"),
     "deprecated": ("forældet", "deprecated"),
     "blank_node": ("(unavngiven node)", "(blank node)"),
     "more_values": ("… og {n} mere", "… and {n} more"),

@@ -102,6 +102,7 @@ class Page:
                 other=other,
                 public=self.public,
                 plural=lambda n, key: i18n.plural(n, key, self.lang),
+                number=lambda n: i18n.format_number(str(n), self.lang),
                 **context,
             )
             .encode()
