@@ -550,6 +550,22 @@ UI = {
     "portfolio_by_focus_area": ("Porteføljen efter indsatsområde", "The portfolio by focus area"),
     "portfolio_by_owner": ("Porteføljen efter ejer", "The portfolio by owner"),
     "as_svg": ("som SVG", "as SVG"),
+    "network_as_list": (
+        "Relationerne, som kilden udsiger dem, én pr. linje:",
+        "The relations as the source states them, one a line:",
+    ),
+    "network_see_paths": (
+        "Netværket som stier: se hvad der afhænger af dette",
+        "The network as paths: see what depends on this",
+    ),
+    "network_see_relations": (
+        "Netværket som liste: se relationerne",
+        "The network as a list: see the relations",
+    ),
+    "filter_above": (
+        "Indsatsområdet vælges i formularen ovenfor.",
+        "The focus area is chosen in the form above.",
+    ),
     "error": ("Fejl", "Error"),
     "back_home": ("Til forsiden", "Back to the home page"),
     "footer": (

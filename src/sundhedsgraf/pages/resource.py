@@ -10,11 +10,12 @@ from sundhedsgraf.formats import DOCUMENT_TYPES
 from sundhedsgraf.pages import i18n
 from sundhedsgraf.pages.impact import impact_view
 from sundhedsgraf.pages.labels import DCTERMS, OWL, PROV, RDF, TYPE, Index, link, term_view
+from sundhedsgraf.pages.milestones import milestone_row
 from sundhedsgraf.pages.page import Page, kept
 from sundhedsgraf.pages.pictures import draw
 from sundhedsgraf.pages.relations import relations_of, unrealised_triples
 from sundhedsgraf.pages.summary import summary_of
-from sundhedsgraf.pages.terms import first_value, literal_in, number_key, objects, slug, subjects_of
+from sundhedsgraf.pages.terms import first_value, literal_in, number_key, objects, subjects_of
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.settings import Settings
 from sundhedsgraf.web.linked_data import page_number, resource, serialize
@@ -29,7 +30,6 @@ PROSE = (
     ("skos:definition", "definition"),
     ("sg:counts", "description"),
 )
-MILESTONE_STATES = ("achieved", "planned", "revised")
 
 
 def resource_view(
@@ -161,30 +161,6 @@ def kind_of(idx: Index, iri: str) -> str | None:
         if types & idx.subclasses(sg + cls):
             return name
     return None
-
-
-def milestone_row(pub: Publication, idx: Index, m: str, lang: str) -> dict:
-    """A milestone: its date as precise as published, in the page's language, its status and
-    what it belongs to; the words it was published in only where they are in that language."""
-    store, sg = pub.store, idx.sg
-    status = first_value(store, m, sg + "milestoneStatus")
-    published = literal_in(store, m, sg + "dateAsPublished", lang)
-    owner = first_value(store, m, sg + "milestoneOf")
-    start = first_value(store, m, sg + "periodStart") or ""
-    end = first_value(store, m, sg + "periodEnd") or ""
-    precision = first_value(store, m, sg + "datePrecision")
-    precision = slug(precision) if precision else None
-    when = i18n.format_date(start, lang, precision, end) if start else ""
-    return {
-        "milestone": link(idx, m, lang),
-        "status": link(idx, status, lang) if status else None,
-        "state": slug(status) if status and slug(status) in MILESTONE_STATES else "other",
-        "when": when,
-        "published": published[0] if published and published[1] == lang else "",
-        "start": start,
-        "end": end,
-        "of": link(idx, owner, lang) if owner else None,
-    }
 
 
 def milestones_of(pub: Publication, idx: Index, iri: str, lang: str) -> list[dict]:
