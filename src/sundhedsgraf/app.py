@@ -14,8 +14,17 @@ from starlette.staticfiles import StaticFiles
 from sundhedsgraf import __version__
 from sundhedsgraf.errors import SundhedsgrafError
 from sundhedsgraf.formats import GRAPH_TYPES, HTML, JSON
+from sundhedsgraf.pages import (
+    accessibility,
+    home,
+    impact,
+    lists,
+    ontology,
+    query,
+    resource,
+    search,
+)
 from sundhedsgraf.pages import dataset as dataset_pages
-from sundhedsgraf.pages import home, impact, lists, ontology, query, resource, search
 from sundhedsgraf.pages import pictures as picture_pages
 from sundhedsgraf.pages.page import (
     document_wants_html,
@@ -263,6 +272,7 @@ PAGES = [
     ("/search/suggest", search.suggest_page, "JSON: names that start with q, for typing"),
     ("/pictures", picture_pages.pictures_page, "HTML: the network, timeline and portfolio"),
     ("/pictures/{name}.svg", picture_pages.svg_file, "a picture as image/svg+xml"),
+    ("/accessibility", accessibility.accessibility_page, "HTML: the accessibility statement"),
     ("/impact/{path:path}", impact.impact_csv, "CSV: what depends on a resource, and through what"),
 ]
 

@@ -574,6 +574,7 @@ UI = {
     ),
     "footer_data": ("Data", "Data"),
     "about_dataset": ("Om datasættet", "About the dataset"),
+    "accessibility": ("Tilgængelighedserklæring", "Accessibility statement"),
     "deprecated": ("forældet", "deprecated"),
     "blank_node": ("(unavngiven node)", "(blank node)"),
     "more_values": ("… og {n} mere", "… and {n} more"),
