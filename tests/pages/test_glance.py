@@ -310,3 +310,31 @@ def test_every_page_links_to_the_licence(server):
     for path in ("", "doc/system/sor", "search?q=sor"):
         _, page = text_of(server, path)
         assert "https://creativecommons.org/licenses/by/4.0/" in page.links, path
+
+
+# ---- cite this -------------------------------------------------------------------------------
+
+
+def test_every_resource_page_has_a_cite_box(server):
+    iri = BASE + "id/initiative/2.1"
+    body, page = text_of(server, "doc/initiative/2.1?lang=en")
+    version = select(
+        server,
+        "SELECT ?v WHERE { <https://w3id.org/sundhedsgraf/id/dataset> "
+        "<http://www.w3.org/ns/dcat#version> ?v }",
+    )[0]["v"]["value"]
+    cite = section(body, "cite")
+    assert iri in cite and f"version {version}" in cite
+    assert re.search(r"@misc\{sundhedsgraf-initiative-2-1,", body)
+    assert f"url = {{{iri}}}" in body and f"edition = {{{version}}}" in body
+    assert f"UR  - {iri}" in body and "TY  - DATA" in body
+    assert server.url + "doc/source/afsluttende-status?lang=en" in page.links
+    pages = select(
+        server,
+        f"SELECT ?p WHERE {{ <{iri}> <https://w3id.org/sundhedsgraf/def#tablePage> ?p }}",
+    )
+    if pages:  # the source's locator, where the data gives it
+        assert f"page {pages[0]['p']['value']} of the initiative table" in cite
+    for path in ("doc/system/sor", "doc/milestone/2.1-hospitalnotification-all-regions"):
+        _, other = text_of(server, path)
+        assert "cite" in other.ids, path

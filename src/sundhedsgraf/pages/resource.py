@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from sundhedsgraf.formats import DOCUMENT_TYPES
 from sundhedsgraf.pages import i18n
+from sundhedsgraf.pages.cite import cite_view
 from sundhedsgraf.pages.impact import impact_view
 from sundhedsgraf.pages.labels import DCTERMS, OWL, PROV, RDF, TYPE, Index, link, term_view
 from sundhedsgraf.pages.milestones import milestone_row
@@ -22,11 +23,11 @@ from sundhedsgraf.web.linked_data import page_number, resource, serialize
 from sundhedsgraf.web.resource_description import describe_resource, inbound_page
 from sundhedsgraf.web.responses import DOCUMENT_OFFERS, HTTPProblem
 
-# Prose shown above the property table, in the page language: (predicate, text key).
+# Prose shown above the property table, in the page language: (predicate, text key). The reason
+# for an initiative's outcome is in its summary.
 PROSE = (
     ("dcterms:description", "description"),
     ("sg:statusSummary", "status_summary"),
-    ("sg:statusReason", "status_reason"),
     ("skos:definition", "definition"),
     ("sg:counts", "description"),
 )
@@ -53,6 +54,7 @@ def resource_view(
         "milestones": milestones,
         "summary": summary_of(pub, idx, iri, lang, milestones),
         "relations": relations_of(pub, idx, iri, lang),
+        "cite": cite_view(pub, idx, iri, lang),
         "impact": impact_view(pub, idx, iri, lang, upstream=kind != "initiative"),
         "figures": figures_of(pub, idx, iri, lang),
         "provenance": provenance_of(pub, idx, iri, lang),
