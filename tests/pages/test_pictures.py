@@ -224,7 +224,8 @@ def network_expected(pub):
     involvement = rows(
         pub,
         """SELECT DISTINCT ?i ?o WHERE {
-            ?i a sg:Initiative ; ?p ?o . ?p rdfs:subPropertyOf+ sg:involves }""",
+            ?i a sg:Initiative ; ?p ?o . FILTER(isIRI(?o))
+            ?p rdfs:subPropertyOf* [ a sg:DependencyProperty ] }""",
     )
     return relations, involvement
 

@@ -1,8 +1,9 @@
 """The dependency network: systems, standards, initiatives and the relations between them.
 
 Nodes are the resources at either end of a stated relation (sg:Relation: replaces, depends on,
-shown in, delivered via, integrates with, handed over to, carried on by) or of an initiative's
-involvement (develops, extends, deploys, uses, phases out). Edges are those relations, coloured
+shown in, delivered via, integrates with, handed over to, carried on by) or of what an initiative
+relies on by a dependency-like property (concerns, develops, extends, deploys, uses, phases out:
+docs/modelling.md, "What depends on what"). Edges are those relations, coloured
 by kind, dashed where the relation is planned, and the involvements, thin and grey.
 
 Layout, deterministic and without randomness: initiatives form the first column in their
@@ -87,7 +88,7 @@ TEXT = {
         },
         "relations": {
             "replaces": "erstatter",
-            "involves": "indsats involverer (udvikler, udbreder, anvender …)",
+            "involves": "indsats angår eller involverer (udvikler, udbreder, anvender …)",
         },
         "achieved": "gennemført",
         "planned": "planlagt",
@@ -117,7 +118,7 @@ TEXT = {
         },
         "relations": {
             "replaces": "replaces",
-            "involves": "initiative involves (develops, deploys, uses …)",
+            "involves": "initiative concerns or involves (develops, deploys, uses …)",
         },
         "achieved": "achieved",
         "planned": "planned",
@@ -192,12 +193,13 @@ def _relations(pub) -> list[Edge]:
 
 
 def _involvements(pub) -> list[Edge]:
-    """What each initiative involves, by the most specific sub-property of sg:involves."""
+    """What each initiative relies on by a triple of the data: the dependency-like properties
+    (docs/modelling.md, "What depends on what"), the most specific of each pair."""
     involvement = _svg.select(
         pub,
         """SELECT DISTINCT ?i ?p ?o WHERE {
             ?i a sg:Initiative ; ?p ?o .
-            ?p rdfs:subPropertyOf* sg:involves .
+            ?p rdfs:subPropertyOf* [ a sg:DependencyProperty ] .
             FILTER(isIRI(?o))
             FILTER NOT EXISTS { ?i ?q ?o . ?q rdfs:subPropertyOf+ ?p . FILTER(?q != ?p) } }""",
     )
