@@ -14,10 +14,28 @@ from starlette.staticfiles import StaticFiles
 
 from sundhedsgraf import __version__
 from sundhedsgraf.errors import SundhedsgrafError
-from sundhedsgraf.formats import HTML, JSON
-from sundhedsgraf.pages import home, lists, ontology, query, query_terms, resource, search, use
+from sundhedsgraf.formats import GRAPH_TYPES, HTML, JSON
+from sundhedsgraf.pages import (
+    accessibility,
+    home,
+    impact,
+    lists,
+    ontology,
+    query,
+    query_terms,
+    resource,
+    search,
+    use,
+)
+from sundhedsgraf.pages import dataset as dataset_pages
 from sundhedsgraf.pages import pictures as picture_pages
-from sundhedsgraf.pages.page import document_wants_html, guarded, ontology_wants_html, prefers_html
+from sundhedsgraf.pages.page import (
+    document_wants_html,
+    error_page,
+    guarded,
+    ontology_wants_html,
+    prefers_html,
+)
 from sundhedsgraf.pages.warm import warm
 from sundhedsgraf.publication import Current, Publication
 from sundhedsgraf.settings import Settings
@@ -31,6 +49,7 @@ from sundhedsgraf.web import linked_data
 from sundhedsgraf.web.responses import HTTPProblem, named_answer, problem_response, text
 
 GET = ["GET", "HEAD"]
+TEXT = "text/plain"  # what a program gets for a path we do not have
 STATIC = Path(__file__).parent / "pages" / "static"
 LONG_QUERY_SHARE = 0.1  # of the time limit: a client that ran a longer query is heavy
 
@@ -97,6 +116,9 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request, error: StarletteHTTPException):
+        if error.status_code == 404 and prefers_html(request, (TEXT, HTML)):  # a browser
+            problem = HTTPProblem(404, f"no page at {request.url.path[:200]}")
+            return error_page(request, app.state.current.get(), app.state.settings, problem)
         return text(error.status_code, str(error.detail), getattr(error, "headers", None))
 
     @app.exception_handler(RequestValidationError)
@@ -155,6 +177,8 @@ def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers
     async def endpoint(request: Request):
         pub = current.get()
         if request.method != "POST" and not request.url.query:
+            if prefers_html(request, (*GRAPH_TYPES, HTML)):  # a browser: the query page
+                return RedirectResponse(public + "query", 303, {"Vary": "Accept"})
             return service_description(request, settings, pub)
         try:
             found = await answer(request, settings, pub, pool, answers)
@@ -204,6 +228,8 @@ def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers
     )
     def doc(request: Request, path: str):
         if document_wants_html(request, path):
+            if path.removesuffix(".html") == "dataset":
+                return html(dataset_pages.dataset_page, request)
             return html(resource.resource_page, request, path)
         return linked_data.document(request, current.get(), public, path, settings.describe_page)
 
@@ -246,6 +272,8 @@ def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers
 
     @app.api_route("/.well-known/void", methods=GET, summary="the VoID and DCAT description")
     def void(request: Request):
+        if prefers_html(request, (*GRAPH_TYPES, HTML)):  # a browser: the dataset page
+            return RedirectResponse(public + "doc/dataset", 303, {"Vary": "Accept"})
         return linked_data.void(request, current.get())
 
     @app.api_route("/dataset", methods=GET, summary="the dataset: 303 to its description")
@@ -276,11 +304,14 @@ PAGES = [
     ("/browse/{name}.{extension}", lists.list_download, "a list as CSV, TSV, JSON or XLSX"),
     ("/browse/{name}", lists.list_page, "HTML: a list of resources, with filters"),
     ("/search.{extension}", search.search_download, "search results as CSV, TSV, JSON or XLSX"),
-    ("/search", search.search_page, "HTML (or JSON): search labels, names and descriptions"),
+    ("/search", search.search_page, "HTML or JSON: search labels, names and descriptions"),
+    ("/search/suggest", search.suggest_page, "JSON: names that start with q, for typing"),
     ("/query/terms.json", query_terms.terms_json, "JSON: the terms the query editor completes"),
     ("/pictures", picture_pages.pictures_page, "HTML: the network, timeline and portfolio"),
     ("/use", use.use_page, "HTML: how to use the data: files, tables, endpoint, examples"),
     ("/pictures/{name}.svg", picture_pages.svg_file, "a picture as image/svg+xml"),
+    ("/accessibility", accessibility.accessibility_page, "HTML: the accessibility statement"),
+    ("/impact/{path:path}", impact.impact_csv, "CSV: what depends on a resource, and through what"),
 ]
 
 

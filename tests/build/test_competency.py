@@ -1,11 +1,15 @@
 """The competency questions in queries/, run against the real build, with answers checked by hand
 against the source document (the comment on each test says where in the source)."""
 
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from rdflib import RDF, Graph, URIRef
 
+from sundhedsgraf.pages.impact import walk
+from sundhedsgraf.pages.labels import index
 from sundhedsgraf.publication import open_publication
 
 REPO = Path(__file__).resolve().parents[2]
@@ -152,16 +156,46 @@ def test_q07_figures_of_initiative_3_5(store):
     assert rows[0]["period"] == "2024"
 
 
-def test_q08_what_depends_on_sor(store):
-    # 5.3: the SOR services on NSP and the SHAK phase-out (the new SOR attribute was its
-    # prerequisite, in operation January 2025); 1.4: Sundhedsjournalen is prepared for the move
-    # to SOR, which itself is still to come (planned).
+def test_q08_what_depends_on_sor(real_root, store):
+    # 1.4 and 4.1 concern SOR, 5.3 extends it; the SOR services on NSP and the SHAK phase-out
+    # depend on it; Sundhedsjournalen is to move to it (planned), so what relies on
+    # Sundhedsjournalen (1.4, 2.2, 3.5, 4.3 …) depends on SOR through it.
     rows = ask(store, "08-what-depends-on-sor")
-    assert sorted(column(rows, "dependent", "how", "realisation")) == [
-        ("https://w3id.org/sundhedsgraf/id/project/shak-udfasning", "direct", "Achieved"),
-        ("https://w3id.org/sundhedsgraf/id/system/sor-services-nsp", "direct", "Achieved"),
-        ("https://w3id.org/sundhedsgraf/id/system/sundhedsjournalen", "direct", "Planned"),
-    ]
+    sor = "https://w3id.org/sundhedsgraf/id/system/sor"
+    ini = "https://w3id.org/sundhedsgraf/id/initiative/"
+    direct = {r["dependent"] for r in rows if r["how"] == "direct"}
+    through = {(r["dependent"], r["through"]) for r in rows if r["how"] == "through"}
+    assert {ini + n for n in ("1.4", "4.1", "5.3")} <= direct
+    journal = "https://w3id.org/sundhedsgraf/id/system/sundhedsjournalen"
+    assert {(ini + n, journal) for n in ("1.4", "2.2", "3.5", "4.3")} <= through
+    realisation = {r["dependent"]: r.get("realisation") for r in rows if r["how"] == "direct"}
+    assert realisation[journal] == "Planned"
+    # The pages' impact view follows the same definition: the same dependents, and every link
+    # of its chains is a row here (the pages leave out links that would go round a cycle).
+    pub = open_publication(real_root)
+    idx = index(pub, "http://sundhedsgraf.test/")
+    groups = walk(pub, idx, sor)
+    shown = {(s.source, g.hub) for g in groups for s in g.steps}
+    assert {m for m, hub in shown if hub == sor} == direct
+    assert {m for m, _ in shown} == direct | {d for d, _ in through}
+    assert {(m, hub) for m, hub in shown if hub != sor} <= through
+
+
+def test_q08_names_the_dependency_like_properties_of_the_ontology():
+    """A property path cannot take its properties from the ontology, so query 08 names them:
+    they must be the ones the ontology types sg:DependencyProperty."""
+    ontology = Graph().parse(REPO / "ontology" / "sundhedsgraf.ttl")
+    sg = "https://w3id.org/sundhedsgraf/def#"
+    declared = {
+        "sg:" + str(p).removeprefix(sg)
+        for p in ontology.subjects(RDF.type, URIRef(sg + "DependencyProperty"))
+    }
+    text = (QUERIES / "08-what-depends-on-sor.rq").read_text(encoding="utf-8")
+    paths = re.findall(r"\(((?:\^?sg:\w+\|?)+)\)", text)
+    assert paths, "no property path in query 08"
+    for path in paths:
+        named = {p.lstrip("^") for p in path.split("|")}
+        assert named == declared, path
 
 
 def test_q09_sds_initiatives_that_stalled(store):

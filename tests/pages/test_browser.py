@@ -1,4 +1,6 @@
-"""The pages in a real browser: Debian's chromium, headless, driven by Playwright.
+"""The pages in a real browser: Debian's chromium, headless, driven by Playwright, at desktop
+size (1400×1000) and on a phone (390×844); every kind of page checked with axe-core against
+WCAG 2.1 A and AA.
 
 `make test` installs chromium when it is missing. Screenshots of the main pages are kept in
 test-artifacts/screenshots/ (or $SUNDHEDSGRAF_ARTIFACTS) for people to look at.
@@ -9,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from conftest import REPO
 from playwright.sync_api import Page, expect, sync_playwright
 
@@ -34,9 +37,19 @@ def browser():
         browser.close()
 
 
+SIZES = {"desktop": {"width": 1400, "height": 1000}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(params=list(SIZES))
+def size(request) -> str:
+    return request.param
+
+
 @pytest.fixture
-def page(browser, server):
-    context = browser.new_context(base_url=server.url, locale="da-DK")
+def page(browser, server, request):
+    """A page at the size the test asks for (its `size` parameter), else at desktop size."""
+    size = request.getfixturevalue("size") if "size" in request.fixturenames else "desktop"
+    context = browser.new_context(base_url=server.url, locale="da-DK", viewport=SIZES[size])
     page = context.new_page()
     blocked = []
     context.route(re.compile(r"^(?!" + re.escape(server.url) + ")"), lambda r: block(r, blocked))
@@ -119,3 +132,155 @@ def test_open_the_dependency_picture_and_click_a_node(page: Page):
     expect(page).to_have_url(re.compile(r"/doc/system/fmk"))
     expect(page.locator("#neighbourhood svg g.node").first).to_be_visible()
     shot(page, "system-fmk-en")
+
+
+# ---- at a glance, desktop and phone ---------------------------------------------------------
+
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+PAGE_KINDS = {
+    "home": "/?lang=da",
+    "initiative": "/doc/initiative/2.1?lang=en",
+    "system": "/doc/system/fmk?lang=da",
+    "standard": "/doc/standard/xdis91?lang=en",
+    "organisation": "/doc/organisation/sds?lang=da",
+    "project": "/doc/project/klinikkens-cockpit?lang=en",
+    "milestone": "/doc/milestone/2.1-hospitalnotification-all-regions?lang=da",
+    "figure": "/doc/figure/1.1-minlaege-downloads?lang=en",
+    "relation": "/doc/relation/carecommunication-replaces-xdis91?lang=da",
+    "focus-area": "/doc/focus-area/2?lang=en",
+    "lists": "/browse?lang=da",
+    "list": "/browse/initiatives?lang=en",
+    "search": "/search?q=sor&lang=da",
+    "query": "/query?lang=en",
+    "pictures": "/pictures?lang=da",
+    "ontology": "/def?lang=en",
+    "dataset": "/doc/dataset?lang=da",
+    "accessibility": "/accessibility?lang=en",
+    "error": "/no/such/page",
+}
+
+
+@pytest.mark.parametrize("kind", list(PAGE_KINDS))
+def test_every_kind_of_page_meets_wcag_2_1_aa(page: Page, size, kind):
+    page.goto(PAGE_KINDS[kind])
+    found = Axe().run(page, options=WCAG).response
+    assert found["testEngine"]["name"] == "axe-core"
+    problems = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in found["violations"]
+    ]
+    assert problems == [], problems
+
+
+def inside(inner: dict, outer: dict, slack: float = 1.0) -> bool:
+    return (
+        inner["x"] >= outer["x"] - slack
+        and inner["y"] >= outer["y"] - slack
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + slack
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + slack
+    )
+
+
+def test_initiative_summary_at_a_glance(page: Page, size):
+    page.goto("/doc/initiative/2.1?lang=en")
+    summary = page.locator("#summary")
+    for row in ("focus_area", "owner", "outcome"):
+        box = summary.locator(f".summary-{row} dd").bounding_box()
+        assert box and box["y"] + box["height"] <= SIZES[size]["height"], (row, box)
+    expect(summary).to_contain_text("MedCom")
+    expect(summary.locator(".summary-outcome")).to_contain_text("Ongoing")
+    expect(page.locator("main")).not_to_contain_text("Modernisering af digitale meddelelser")
+    shot(page, f"initiative-2.1-summary-{size}")
+
+
+def test_sor_page_says_which_initiatives_depend_on_it(page: Page, size):
+    page.goto("/doc/system/sor?lang=en")
+    impact = page.locator("#impact")
+    group = impact.locator(".impact-group").filter(
+        has=page.locator(".chain", has_text="Sundhedsjournalen")
+    )
+    members = group.first.locator(".members")
+    for number in ("1.4", "2.2", "3.5", "4.3"):
+        expect(members).to_contain_text(number + " ")
+    expect(group.first.locator(".chain")).to_contain_text("Healthcare Organisation Register")
+    impact.scroll_into_view_if_needed()
+    shot(page, f"system-sor-impact-{size}")
+
+
+def test_planned_replacement_reads_as_planned_from_both_ends(page: Page, size):
+    page.goto("/doc/standard/carecommunication?lang=en")
+    expect(page.locator("#summary")).to_contain_text("is to replace XDIS91 — Planned, 31 May 2025")
+    page.goto("/doc/standard/xdis91?lang=en")
+    expect(page.locator("#summary")).to_contain_text("is to be replaced by CareCommunication")
+    expect(page.locator("#summary")).to_contain_text("Planned")
+    shot(page, f"standard-xdis91-{size}")
+
+
+def test_fmk_network_shows_fmk_inside_its_frame(page: Page, size):
+    page.goto("/doc/system/fmk?lang=en")
+    frame = page.locator("#neighbourhood figure")
+    if size == "phone":  # the network gives way to the list of paths
+        expect(frame).to_be_hidden()
+        expect(page.locator("#neighbourhood .narrow a")).to_be_visible()
+        expect(page.locator("#impact .impact-group").first).to_be_visible()
+    else:
+        frame.scroll_into_view_if_needed()
+        outer = frame.bounding_box()
+        focus = page.locator("#neighbourhood g.node.focus")
+        expect(focus).to_be_visible()
+        assert inside(focus.bounding_box(), outer)
+        for text in frame.locator("svg text").all():
+            assert inside(text.bounding_box(), outer), text.text_content()
+    shot(page, f"system-fmk-{size}")
+
+
+def test_network_nodes_are_reached_by_keyboard(page: Page):
+    page.goto("/doc/system/fmk?lang=en")
+    page.locator("#neighbourhood").scroll_into_view_if_needed()
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        inside_svg = page.evaluate("document.activeElement.closest('svg') !== null")
+        if inside_svg:
+            break
+    assert inside_svg, "no node of the network took the focus"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+
+
+def test_search_ranks_sor_first_and_finds_ecpr(page: Page, size):
+    page.goto("/?lang=en")
+    page.locator("#site-q").fill("sor")
+    page.locator("#site-q").press("Enter")
+    first = page.locator("#search-results li.result").first
+    expect(first.locator("a").first).to_have_attribute("href", re.compile(r"/doc/system/sor\b"))
+    shot(page, f"search-sor-{size}")
+    page.goto("/search?q=e-CPR&lang=en")
+    first = page.locator("#search-results li.result").first
+    expect(first.locator("a").first).to_have_attribute("href", re.compile(r"/doc/system/ecpr\b"))
+
+
+def test_pictures_fit_a_phone_and_a_desktop(page: Page, size):
+    page.goto("/pictures?lang=en&focus-area=2")
+    if size == "phone":
+        expect(page.locator("#network-list")).to_be_visible()
+        expect(page.locator("#timeline-list")).to_be_visible()
+    else:
+        frame = page.locator("#network figure")
+        outer = frame.bounding_box()
+        assert outer["width"] <= SIZES[size]["width"]
+        assert inside(frame.locator("svg").bounding_box(), outer)
+    shot(page, f"pictures-{size}")
+
+
+def test_a_browser_at_sparql_lands_on_the_query_page(page: Page):
+    page.goto("/sparql")
+    expect(page).to_have_url(re.compile(r"/query$"))
+    expect(page.locator("h1")).to_be_visible()
+
+
+def test_dataset_page_shows_the_licence(page: Page, size):
+    page.goto("/.well-known/void")
+    expect(page).to_have_url(re.compile(r"/doc/dataset$"))
+    expect(page.locator('#licence a[rel="license"]')).to_have_attribute(
+        "href", "https://creativecommons.org/licenses/by/4.0/"
+    )
+    shot(page, f"dataset-{size}")

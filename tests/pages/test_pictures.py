@@ -45,7 +45,7 @@ def parse(svg: str) -> ET.Element:
 
 
 def groups(root: ET.Element, cls: str) -> list[ET.Element]:
-    return [g for g in root.iter(SVG + "g") if g.get("class") == cls]
+    return [g for g in root.iter(SVG + "g") if cls in (g.get("class") or "").split()]
 
 
 def all_pictures(pub, lang: str) -> dict[str, str]:
@@ -85,8 +85,10 @@ def assert_safe(root: ET.Element, public: str = PUBLIC) -> list[str]:
 def test_each_picture_is_safe_accessible_svg_linking_to_existing_resources(pub, lang):
     for name, svg in all_pictures(pub, lang).items():
         root = parse(svg)
-        assert root.get("role") == "img", name
+        # a group, not an img: an img's children are hidden, and its links could not be focused
+        assert root.get("role") == "group", name
         assert root.get("viewBox", "").startswith("0 0 "), name
+        assert root.get("width") is None and root.get("height") is None, name  # fits its frame
         title, desc = root[0], root[1]
         assert (title.tag, desc.tag) == (SVG + "title", SVG + "desc"), name
         assert title.text and desc.text, name
@@ -222,7 +224,8 @@ def network_expected(pub):
     involvement = rows(
         pub,
         """SELECT DISTINCT ?i ?o WHERE {
-            ?i a sg:Initiative ; ?p ?o . ?p rdfs:subPropertyOf+ sg:involves }""",
+            ?i a sg:Initiative ; ?p ?o . FILTER(isIRI(?o))
+            ?p rdfs:subPropertyOf* [ a sg:DependencyProperty ] }""",
     )
     return relations, involvement
 
@@ -423,3 +426,25 @@ def test_a_resource_has_the_name_and_link_of_its_page(crafted):
             assert nodes[iri].find(f".//{SVG}text").text == shown
         assert nodes[other].find(f"{SVG}a").get("href") == idx.href(other)[0]
         assert nodes[ELSEWHERE].find(f"{SVG}a") is None
+
+
+def test_whole_network_filters_by_focus_area_and_kind(pub):
+    whole = {g.get("data-iri") for g in groups(parse(pictures.network(pub, "en", PUBLIC)), "node")}
+    area = BASE + "id/focus-area/2"
+    rows = pub.store.query(
+        f"SELECT ?i WHERE {{ ?i <{BASE}def#focusArea> <{area}> }}", use_default_graph_as_union=True
+    )
+    initiatives = {r["i"].value for r in rows}
+    root = parse(pictures.network(pub, "en", PUBLIC, focus_area=area))
+    nodes = {g.get("data-iri"): g.get("data-kind") for g in groups(root, "node")}
+    shown = {n for n, kind in nodes.items() if kind == "initiative"}
+    assert shown == initiatives & whole and set(nodes) < whole
+    systems = parse(pictures.network(pub, "en", PUBLIC, kind="system"))
+    kinds = {g.get("data-kind") for g in groups(systems, "node")}
+    assert kinds == {"system", "initiative"}
+
+
+def test_the_centre_of_a_neighbourhood_is_marked(pub):
+    root = parse(pictures.network(pub, "en", PUBLIC, around=FMK))
+    focus = [g for g in groups(root, "node") if "focus" in g.get("class", "").split()]
+    assert [g.get("data-iri") for g in focus] == [FMK]

@@ -7,6 +7,7 @@ language, the other language, a label without a language tag, then the IRI's com
 """
 
 import re
+from datetime import date
 
 LANGUAGES = ("da", "en")
 DEFAULT = "da"
@@ -128,7 +129,176 @@ TERM_NAMES = {
     "http://xmlns.com/foaf/0.1/page": ("side", "page"),
     "https://schema.org/url": ("webadresse", "URL"),
     "https://schema.org/alternateName": ("andet navn", "alternate name"),
+    "http://www.w3.org/ns/adms#identifier": ("identifikator", "identifier"),
+    "http://purl.org/dc/terms/hasVersion": ("har version", "has version"),
+    "http://purl.org/dc/terms/isVersionOf": ("er version af", "is version of"),
+    "http://purl.org/dc/terms/hasFormat": ("har format", "has format"),
+    "http://purl.org/dc/terms/isFormatOf": ("er format af", "is format of"),
+    "http://purl.org/dc/terms/isReplacedBy": ("erstattes af", "is replaced by"),
+    "http://purl.org/dc/terms/isRequiredBy": ("kræves af", "is required by"),
+    "http://purl.org/dc/terms/created": ("oprettet", "created"),
+    "http://purl.org/dc/terms/bibliographicCitation": ("citation", "citation"),
+    "http://www.w3.org/2004/02/skos/core#note": ("note", "note"),
+    "http://www.w3.org/2004/02/skos/core#scopeNote": ("anvendelsesnote", "scope note"),
+    "http://www.w3.org/ns/dcat#landingPage": ("landingsside", "landing page"),
+    "http://www.w3.org/ns/dcat#distribution": ("distribution", "distribution"),
+    "http://www.w3.org/ns/dcat#contactPoint": ("kontaktpunkt", "contact point"),
+    "http://www.w3.org/ns/dcat#theme": ("tema", "theme"),
+    "http://www.w3.org/ns/dcat#keyword": ("nøgleord", "keyword"),
+    "http://www.w3.org/ns/dcat#version": ("version", "version"),
+    "http://www.w3.org/ns/dcat#downloadURL": ("download-URL", "download URL"),
+    "http://www.w3.org/ns/dcat#accessURL": ("adgangs-URL", "access URL"),
+    "http://www.w3.org/ns/dcat#mediaType": ("medietype", "media type"),
+    "http://www.w3.org/ns/dcat#byteSize": ("størrelse i byte", "size in bytes"),
+    "http://www.w3.org/ns/adms#schemaAgency": ("udstedende organisation", "issuing agency"),
+    "http://purl.org/dc/terms/spatial": ("geografisk dækning", "spatial coverage"),
+    "http://purl.org/dc/terms/temporal": ("tidsmæssig dækning", "temporal coverage"),
+    "http://purl.org/dc/terms/accrualPeriodicity": ("opdateringsfrekvens", "update frequency"),
+    "http://purl.org/dc/terms/creator": ("ophav", "creator"),
+    "http://purl.org/dc/terms/rights": ("rettigheder", "rights"),
+    "http://purl.org/dc/terms/type": ("type", "type"),
+    "http://purl.org/dc/terms/references": ("henviser til", "references"),
+    "http://rdfs.org/ns/void#triples": ("tripler", "triples"),
+    "http://rdfs.org/ns/void#entities": ("entiteter", "entities"),
+    "http://rdfs.org/ns/void#sparqlEndpoint": ("SPARQL-endepunkt", "SPARQL endpoint"),
+    "http://rdfs.org/ns/void#dataDump": ("datadump", "data dump"),
+    "http://rdfs.org/ns/void#vocabulary": ("vokabular", "vocabulary"),
 }
+
+# Wording of a stated relation read from either end, achieved or not: the fallback when the
+# ontology does not carry it (an owl:inverseOf property's labels, sg:plannedLabel).
+# compact name -> (planned, inverse, inverse planned), each (da, en).
+RELATION_WORDING = {
+    "dcterms:replaces": (
+        ("skal erstatte", "is to replace"),
+        ("erstattes af", "is replaced by"),
+        ("skal erstattes af", "is to be replaced by"),
+    ),
+    "sg:dependsOn": (
+        ("skal afhænge af", "is to depend on"),
+        ("er en forudsætning for", "is a dependency of"),
+        ("skal være en forudsætning for", "is to be a dependency of"),
+    ),
+    "sg:deliveredVia": (
+        ("skal leveres via", "is to be delivered via"),
+        ("formidler", "carries"),
+        ("skal formidle", "is to carry"),
+    ),
+    "sg:shownIn": (
+        ("skal vises i", "is to be shown in"),
+        ("viser", "shows"),
+        ("skal vise", "is to show"),
+    ),
+    "sg:integratesWith": (
+        ("skal integreres med", "is to be integrated with"),
+        ("integrerer med", "integrates with"),
+        ("skal integreres med", "is to be integrated with"),
+    ),
+    "sg:handedOverTo": (
+        ("skal overdrages til", "is to be handed over to"),
+        ("overtog", "took over"),
+        ("skal overtage", "is to take over"),
+    ),
+    "sg:carriedOnBy": (
+        ("skal videreføres af", "is to be carried on by"),
+        ("viderefører", "carries on"),
+        ("skal videreføre", "is to carry on"),
+    ),
+}
+
+MONTHS = {
+    "da": "januar februar marts april maj juni juli august september oktober november december",
+    "en": "January February March April May June July August September October November December",
+}
+# How a date of each precision (the concept's last segment) is written; {d} day, {m} month name,
+# {y} year, {q} quarter, {h} half, {y2} the last year of a period.
+DATE_FORMS = {
+    "day": ("{d}. {m} {y}", "{d} {m} {y}"),
+    "month": ("{m} {y}", "{m} {y}"),
+    "quarter": ("{q}. kvartal {y}", "Q{q} {y}"),
+    "half-year": ("{h}. halvår {y}", "H{h} {y}"),
+    "year": ("{y}", "{y}"),
+    "early-month": ("primo {m} {y}", "early {m} {y}"),
+    "early-year": ("primo {y}", "early {y}"),
+    "mid-year": ("medio {y}", "mid-{y}"),
+    "end-of-year": ("ultimo {y}", "late {y}"),
+    "period": ("{y}–{y2}", "{y}–{y2}"),
+}
+
+
+def format_date(start: str, lang: str, precision: str | None = None, end: str | None = None) -> str:
+    """An ISO date (and the end of its period) written as the page's language writes it, as
+    precise as `precision` (a date-precision slug) says."""
+    try:
+        first = date.fromisoformat(start[:10])
+        last = date.fromisoformat((end or start)[:10])
+    except ValueError:
+        return start
+    if precision not in DATE_FORMS:
+        precision = "day" if first == last else None
+    if precision is None:
+        return format_date(start, lang, "day") + " – " + format_date(end or start, lang, "day")
+    month = MONTHS[lang].split()[first.month - 1]
+    form = DATE_FORMS[precision][LANGUAGES.index(lang)]
+    return form.format(
+        d=first.day,
+        m=month,
+        y=first.year,
+        q=(first.month - 1) // 3 + 1,
+        h=1 if first.month <= 6 else 2,
+        y2=last.year,
+    )
+
+
+def format_period(value: str, lang: str) -> str:
+    """A year (2024), a month (2024-06) or a day as the language writes it."""
+    if re.fullmatch(r"\d{4}-\d{2}", value):
+        return format_date(value + "-01", lang, "month")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", value):
+        return format_date(value, lang, "day")
+    return value
+
+
+def format_number(text: str, lang: str) -> str:
+    """A number as the language writes it: 6.000.000 and 2,5 in Danish, 6,000,000 and 2.5 in
+    English; text that is not a number is returned as it is."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    whole, _, fraction = text.strip().lstrip("+").partition(".")
+    if not whole.lstrip("-").isdigit() or (fraction and not fraction.isdigit()):
+        return text
+    grouped = f"{int(whole):,}"
+    if lang == "da":
+        grouped = grouped.replace(",", ".")
+    point = "," if lang == "da" else "."
+    return grouped + (point + fraction if fraction and value != int(value) else "")
+
+
+def format_bytes(n: int, lang: str) -> str:
+    """A size in kB or MB (1000s), with the language's decimal comma or point."""
+    for unit, size in (("MB", 1_000_000), ("kB", 1_000)):
+        if n >= size:
+            return format_number(f"{n / size:.1f}", lang) + " " + unit
+    return format_number(str(n), lang) + " B"
+
+
+# Texts with a count: key -> ((Danish singular, plural), (English singular, plural)).
+PLURALS = {
+    "results": (("{n} resultat", "{n} resultater"), ("{n} result", "{n} results")),
+    "links": (("{n} link i alt", "{n} links i alt"), ("{n} link in all", "{n} links in all")),
+    "rows": (("{n} række", "{n} rækker"), ("{n} row", "{n} rows")),
+    "initiatives": (("{n} indsats", "{n} indsatser"), ("{n} initiative", "{n} initiatives")),
+    "resources": (("{n} ressource", "{n} ressourcer"), ("{n} resource", "{n} resources")),
+    "triples": (("{n} tripel", "{n} tripler"), ("{n} triple", "{n} triples")),
+}
+
+
+def plural(n: int, key: str, lang: str) -> str:
+    """ "1 resultat", "2 resultater": the count with the singular or plural text of `key`."""
+    one, many = PLURALS[key][LANGUAGES.index(lang)]
+    return (one if n == 1 else many).format(n=format_number(str(n), lang))
 
 
 # Every text of the interface, in both languages.
@@ -242,6 +412,67 @@ UI = {
     "neighbourhood": ("Nærmeste naboer", "Neighbourhood"),
     "picture_missing": ("Billedet kunne ikke tegnes.", "The picture could not be drawn."),
     "summary": ("Opsummering", "Summary"),
+    "outcome": ("Udfald", "Outcome"),
+    "first_milestone": ("Første milepæl", "First milestone"),
+    "last_milestone": ("Sidste milepæl", "Last milestone"),
+    "next_planned": ("Næste planlagte", "Next planned"),
+    "operator": ("Driftsansvarlig", "Operator"),
+    "publisher": ("Udgiver", "Publisher"),
+    "replacement": ("Erstatning", "Replacement"),
+    "depended_on_by": ("Afhængige", "Depended on by"),
+    "involved_in": ("Indsatser, der involverer den", "Initiatives involving it"),
+    "owns": ("Ejer indsatserne", "Owns the initiatives"),
+    "runs": ("Driver", "Runs"),
+    "part_of": ("Del af", "Part of"),
+    "what_it_counts": ("Hvad tallet tæller", "What it counts"),
+    "dataset_title": ("Datasættet", "The dataset"),
+    "licence": ("Licens", "Licence"),
+    "licence_text": (
+        "Du må bruge, dele og bearbejde data, også kommercielt, når du krediterer kilden.",
+        "You may use, share and adapt the data, also commercially, if you credit the source.",
+    ),
+    "contact": ("Kontakt", "Contact"),
+    "version": ("Version", "Version"),
+    "modified": ("Ændret", "Modified"),
+    "in_numbers": ("Hvad datasættet rummer", "What the dataset holds"),
+    "counts_note": (
+        "Tallene gælder data og ontologi, som i hver af filerne nedenfor; beskrivelsen af "
+        "datasættet selv (denne side som RDF) tælles ikke med.",
+        "The numbers count the data and the ontology, as in each of the files below; the "
+        "description of the dataset itself (this page as RDF) is not counted.",
+    ),
+    "count_triples": ("tripler (udsagn)", "triples (statements)"),
+    "count_entities": ("ressourcer med egen IRI", "resources with an IRI of their own"),
+    "count_classes": ("klasser", "classes"),
+    "count_properties": ("egenskaber", "properties"),
+    "distributions": ("Filer at hente", "Files to download"),
+    "size": ("Størrelse", "Size"),
+    "how_to_cite": ("Sådan citerer du", "How to cite"),
+    "derived_from": ("Udledt af", "Derived from"),
+    "machine_readable": ("For programmer", "For programs"),
+    "reported_in": ("som opgjort i kilden ({year})", "as reported in the source ({year})"),
+    "relations_title": ("Relationer", "Relations"),
+    "relations_intro": (
+        "Det kilden siger om forholdet til andre, læst fra denne ende.",
+        "What the source says about its relations to others, read from this end.",
+    ),
+    "impact_title": ("Hvad afhænger af dette?", "What depends on this?"),
+    "impact_intro": (
+        "Det, der afhænger af dette direkte eller gennem andre, og hvordan. Kæderne følger "
+        "afhængighedsrelationerne i ontologien.",
+        "What depends on this, directly or through others, and how. The chains follow the "
+        "ontology's dependency-like relations.",
+    ),
+    "reach_title": ("Hvad berører indsatsen?", "What does this initiative touch?"),
+    "reach_intro": (
+        "Det, indsatsen involverer, og det, som det igen afhænger af.",
+        "What the initiative involves, and what that in turn depends on.",
+    ),
+    "affected_initiatives": ("Berørte indsatser", "Initiatives affected"),
+    "directly": ("direkte", "directly"),
+    "through": ("gennem", "through"),
+    "as_csv": ("Hent som CSV", "Download as CSV"),
+    "in_other_language": ("Læs siden på engelsk", "Read this page in Danish"),
     "description": ("Beskrivelse", "Description"),
     "status_summary": ("Afsluttende status", "Final status"),
     "status_reason": ("Årsag", "Reason"),
@@ -340,11 +571,27 @@ UI = {
     "sorted_ascending": ("sorteret stigende", "sorted ascending"),
     "sorted_descending": ("sorteret faldende", "sorted descending"),
     "search_label": ("Søg efter", "Search for"),
+    "search_placeholder": ("Søg, fx SOR", "Search, e.g. SOR"),
+    "not_found_search": (
+        "Siden findes ikke. Søg efter det, du ledte efter:",
+        "There is no such page. Search for what you were looking for:",
+    ),
     "search_hint": (
         "Søg i navne, forkortelser og beskrivelser på begge sprog, fx FMK eller medicinkort.",
         "Search names, abbreviations and descriptions in both languages, e.g. FMK or medicinkort.",
     ),
     "search_results_for": ("Resultater for", "Results for"),
+    "kind_initiative": ("Indsatser", "Initiatives"),
+    "kind_system": ("Systemer", "Systems"),
+    "kind_standard": ("Standarder", "Standards"),
+    "kind_organisation": ("Organisationer", "Organisations"),
+    "kind_project": ("Projekter og programmer", "Projects and programmes"),
+    "kind_focus-area": ("Indsatsområder", "Focus areas"),
+    "kind_milestone": ("Milepæle", "Milestones"),
+    "kind_figure": ("Tal", "Figures"),
+    "kind_relation": ("Relationer", "Relations"),
+    "kind_concept": ("Begreber", "Concepts"),
+    "kind_other": ("Andet", "Other"),
     "query_intro": (
         "Skriv en SPARQL 1.1-forespørgsel (SELECT, ASK, CONSTRUCT eller DESCRIBE). Den kører på "
         "samme endepunkt som /sparql, med samme tidsgrænse og grænser.",
@@ -379,12 +626,34 @@ UI = {
     "portfolio_by_focus_area": ("Porteføljen efter indsatsområde", "The portfolio by focus area"),
     "portfolio_by_owner": ("Porteføljen efter ejer", "The portfolio by owner"),
     "as_svg": ("som SVG", "as SVG"),
+    "network_as_list": (
+        "Relationerne, som kilden udsiger dem, én pr. linje:",
+        "The relations as the source states them, one a line:",
+    ),
+    "network_see_paths": (
+        "Netværket som stier: se hvad der afhænger af dette",
+        "The network as paths: see what depends on this",
+    ),
+    "network_see_relations": (
+        "Netværket som liste: se relationerne",
+        "The network as a list: see the relations",
+    ),
+    "filter_above": (
+        "Indsatsområdet vælges i formularen ovenfor.",
+        "The focus area is chosen in the form above.",
+    ),
     "error": ("Fejl", "Error"),
     "back_home": ("Til forsiden", "Back to the home page"),
     "footer": (
-        "Data: CC BY 4.0. Kilde: Strategi for digital sundhed 2018-2024 – afsluttende status.",
-        "Data: CC BY 4.0. Source: Strategi for digital sundhed 2018-2024 – afsluttende status.",
+        "Kilde: Strategi for digital sundhed 2018-2024 – afsluttende status.",
+        "Source: Strategi for digital sundhed 2018-2024 – afsluttende status.",
     ),
+    "footer_data": ("Data", "Data"),
+    "about_dataset": ("Om datasættet", "About the dataset"),
+    "cite_this": ("Citér dette", "Cite this"),
+    "read_in": ("Læst i", "Read in"),
+    "table_page": ("side {page} i indsatstabellen", "page {page} of the initiative table"),
+    "accessibility": ("Tilgængelighedserklæring", "Accessibility statement"),
     "deprecated": ("forældet", "deprecated"),
     "blank_node": ("(unavngiven node)", "(blank node)"),
     "more_values": ("… og {n} mere", "… and {n} more"),

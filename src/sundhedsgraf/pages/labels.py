@@ -36,6 +36,7 @@ class Index:
     super_properties: dict = field(default_factory=lambda: defaultdict(set))  # direct
     subjects: list = field(default_factory=list)  # IRIs under <base>id/ used as subject
     prefix_map: dict = field(default_factory=dict)
+    numbers: dict = field(default_factory=dict)  # initiative IRI -> its published number
 
     @property
     def sg(self) -> str:
@@ -120,6 +121,10 @@ def build_index(pub: Publication, public: str) -> Index:
     for q in store.quads_for_pattern(None, ox.NamedNode(RDFS + "subPropertyOf"), None):
         if isinstance(q.object, ox.NamedNode):
             idx.super_properties[q.subject.value].add(q.object.value)
+    initiatives = {s for s, types in idx.types.items() if idx.sg + "Initiative" in types}
+    for q in store.quads_for_pattern(None, ox.NamedNode(DCTERMS + "identifier"), None):
+        if q.subject.value in initiatives and isinstance(q.object, ox.Literal):
+            idx.numbers[q.subject.value] = q.object.value
     prefix = pub.base + "id/"
     idx.subjects = sorted(
         {
@@ -138,10 +143,18 @@ def organisation_classes(idx: Index) -> set[str]:
 # ---- terms for the templates
 
 
+NUMBERS = {XSD + n for n in ("integer", "decimal", "double", "float", "nonNegativeInteger", "int")}
+DATES = {XSD + "date": "day", XSD + "gYearMonth": "month", XSD + "gYear": "year"}
+
+
 def term_view(idx: Index, term, lang: str, store: ox.Store | None = None, depth: int = 0) -> dict:
-    """How a term is shown: a link to our page, an external link, a literal or a blank node."""
+    """How a term is shown: a link to our page, an external link, an identifier (a URN, which
+    no browser can open), a literal (numbers and dates as the language writes them) or a blank
+    node."""
     if isinstance(term, ox.NamedNode):
         url, internal = idx.href(term.value)
+        if not internal and not term.value.startswith(("http://", "https://")):
+            return {"kind": "identifier", "text": term.value}
         return {
             "kind": "link" if internal else "external",
             "href": url,
@@ -149,11 +162,7 @@ def term_view(idx: Index, term, lang: str, store: ox.Store | None = None, depth:
             "iri": term.value,
         }
     if isinstance(term, ox.Literal):
-        datatype = term.datatype.value
-        shown = None
-        if not term.language and datatype not in (XSD + "string", RDF + "langString"):
-            shown = shorten(datatype, idx.prefix_map) or datatype
-        return {"kind": "literal", "text": term.value, "lang": term.language, "datatype": shown}
+        return literal_view(idx, term, lang)
     if isinstance(term, ox.BlankNode) and store is not None and depth < 3:
         rows = [
             (term_view(idx, q.predicate, lang), term_view(idx, q.object, lang, store, depth + 1))
@@ -166,5 +175,26 @@ def term_view(idx: Index, term, lang: str, store: ox.Store | None = None, depth:
     return {"kind": "literal", "text": str(term), "lang": None, "datatype": None}
 
 
+def literal_view(idx: Index, term: ox.Literal, lang: str) -> dict:
+    datatype = term.datatype.value
+    text, shown = term.value, None
+    if datatype in NUMBERS:
+        text = i18n.format_number(term.value, lang)
+    elif datatype in DATES:
+        text = i18n.format_period(term.value, lang)
+    elif not term.language and datatype not in (XSD + "string", RDF + "langString"):
+        shown = shorten(datatype, idx.prefix_map) or datatype
+    return {"kind": "literal", "text": text, "lang": term.language, "datatype": shown}
+
+
 def link(idx: Index, iri: str, lang: str) -> dict:
     return term_view(idx, ox.NamedNode(iri), lang)
+
+
+def numbered(idx: Index, iri: str, lang: str) -> dict:
+    """A link whose text starts with the initiative's published number ("1.4 En samlet …")."""
+    view = link(idx, iri, lang)
+    number = idx.numbers.get(iri)
+    if number and not view["text"].startswith(number):
+        view["text"] = f"{number} {view['text']}"
+    return view

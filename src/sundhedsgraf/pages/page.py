@@ -101,6 +101,8 @@ class Page:
                 lang=self.lang,
                 other=other,
                 public=self.public,
+                plural=lambda n, key: i18n.plural(n, key, self.lang),
+                number=lambda n: i18n.format_number(str(n), self.lang),
                 **context,
             )
             .encode()

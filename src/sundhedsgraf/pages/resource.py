@@ -8,25 +8,29 @@ from starlette.responses import Response
 
 from sundhedsgraf.formats import DOCUMENT_TYPES
 from sundhedsgraf.pages import i18n
-from sundhedsgraf.pages.labels import DCTERMS, OWL, PROV, TYPE, Index, link, term_view
+from sundhedsgraf.pages.cite import cite_view
+from sundhedsgraf.pages.impact import impact_view
+from sundhedsgraf.pages.labels import DCTERMS, OWL, PROV, RDF, TYPE, Index, link, term_view
+from sundhedsgraf.pages.milestones import milestone_row
 from sundhedsgraf.pages.page import Page, kept
 from sundhedsgraf.pages.pictures import draw
-from sundhedsgraf.pages.terms import first_value, literal_in, number_key, objects, slug, subjects_of
+from sundhedsgraf.pages.relations import relations_of, unrealised_triples
+from sundhedsgraf.pages.summary import summary_of
+from sundhedsgraf.pages.terms import first_value, literal_in, number_key, objects, subjects_of
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.settings import Settings
 from sundhedsgraf.web.linked_data import page_number, resource, serialize
 from sundhedsgraf.web.resource_description import describe_resource, inbound_page
 from sundhedsgraf.web.responses import DOCUMENT_OFFERS, HTTPProblem
 
-# Prose shown above the property table, in the page language: (predicate, text key).
+# Prose shown above the property table, in the page language: (predicate, text key). The reason
+# for an initiative's outcome is in its summary.
 PROSE = (
     ("dcterms:description", "description"),
     ("sg:statusSummary", "status_summary"),
-    ("sg:statusReason", "status_reason"),
     ("skos:definition", "definition"),
     ("sg:counts", "description"),
 )
-MILESTONE_STATES = ("achieved", "planned", "revised")
 
 
 def resource_view(
@@ -34,6 +38,8 @@ def resource_view(
 ) -> dict:
     store, iri = pub.store, node.value
     inbound, total, pages = inbound_of(pub, idx, node, lang, page, page_size)
+    milestones = milestones_of(pub, idx, iri, lang)
+    kind = kind_of(idx, iri)
     return {
         "iri": iri,
         "label": idx.label(iri, lang),
@@ -45,14 +51,18 @@ def resource_view(
         "inbound_total": total,
         "page": page,
         "pages": pages,
-        "milestones": milestones_of(pub, idx, iri, lang),
+        "milestones": milestones,
+        "summary": summary_of(pub, idx, iri, lang, milestones),
+        "relations": relations_of(pub, idx, iri, lang),
+        "cite": cite_view(pub, idx, iri, lang),
+        "impact": impact_view(pub, idx, iri, lang, upstream=kind != "initiative"),
         "figures": figures_of(pub, idx, iri, lang),
         "provenance": provenance_of(pub, idx, iri, lang),
         "deprecated": any(
             isinstance(o, ox.Literal) and o.value == "true"
             for o in objects(store, iri, OWL + "deprecated")
         ),
-        "kind": kind_of(idx, iri),
+        "kind": kind,
     }
 
 
@@ -68,7 +78,8 @@ def implied(idx: Index, predicate: str, others) -> bool:
 
 def properties_of(pub: Publication, idx: Index, node: ox.NamedNode, lang: str) -> list[dict]:
     """The resource's own triples as rows (type first, then by property label), implied
-    super-properties left out."""
+    super-properties left out, texts only in the page's language (else the fallback's), and
+    each triple of a relation that is not achieved marked with its realisation."""
     triples = list(
         dict.fromkeys(
             ox.Triple(q.subject, q.predicate, q.object)
@@ -89,12 +100,28 @@ def properties_of(pub: Publication, idx: Index, node: ox.NamedNode, lang: str) -
         ),
     ):
         groups.setdefault(t.predicate.value, []).append(t.object)
+    unrealised = unrealised_triples(pub, idx, node.value)
+    rows = []
+    for p, values in groups.items():
+        views = []
+        for o in in_language(values, lang):
+            view = term_view(idx, o, lang, pub.store)
+            view["state"] = unrealised.get((p, getattr(o, "value", None)))
+            views.append(view)
+        rows.append({"predicate": link(idx, p, lang), "values": views})
+    return rows
+
+
+def in_language(values: list, lang: str) -> list:
+    """`values` with the texts of only one language: the page's, else the fallback's."""
+    tags: dict[str, list] = defaultdict(list)
+    for v in values:
+        if isinstance(v, ox.Literal) and v.language:
+            tags[v.language].append(v.value)
+    chosen = i18n.pick(tags, lang)
+    keep = chosen[1] if chosen else None
     return [
-        {
-            "predicate": link(idx, p, lang),
-            "values": [term_view(idx, o, lang, pub.store) for o in values],
-        }
-        for p, values in groups.items()
+        v for v in values if not (isinstance(v, ox.Literal) and v.language and v.language != keep)
     ]
 
 
@@ -112,8 +139,10 @@ def inbound_of(pub: Publication, idx: Index, node, lang: str, page: int, page_si
     """(rows of one page of what links here, how many links, how many pages)."""
     chosen, total, pages = inbound_page(pub.store, node, page, page_size)
     inbound: dict = {}
+    statement = {RDF + "subject", RDF + "predicate", RDF + "object"}  # shown as relations
     for t in chosen:
-        inbound.setdefault(t.subject, []).append(t.predicate.value)
+        if t.predicate.value not in statement:
+            inbound.setdefault(t.subject, []).append(t.predicate.value)
     rows = [
         {
             "subject": term_view(idx, subject, lang),
@@ -134,23 +163,6 @@ def kind_of(idx: Index, iri: str) -> str | None:
         if types & idx.subclasses(sg + cls):
             return name
     return None
-
-
-def milestone_row(pub: Publication, idx: Index, m: str, lang: str) -> dict:
-    store, sg = pub.store, idx.sg
-    status = first_value(store, m, sg + "milestoneStatus")
-    when = literal_in(store, m, sg + "dateAsPublished", lang)
-    owner = first_value(store, m, sg + "milestoneOf")
-    return {
-        "milestone": link(idx, m, lang),
-        "status": link(idx, status, lang) if status else None,
-        "state": slug(status) if status and slug(status) in MILESTONE_STATES else "other",
-        "when": when[0] if when else "",
-        "when_lang": when[1] if when else "",
-        "start": first_value(store, m, sg + "periodStart") or "",
-        "end": first_value(store, m, sg + "periodEnd") or "",
-        "of": link(idx, owner, lang) if owner else None,
-    }
 
 
 def milestones_of(pub: Publication, idx: Index, iri: str, lang: str) -> list[dict]:
@@ -174,13 +186,12 @@ def figure_row(pub: Publication, idx: Index, f: str, lang: str) -> dict:
     of = first_value(store, f, sg + "figureOf")
     return {
         "figure": link(idx, f, lang),
-        "value": first_value(store, f, sg + "value") or "",
-        "out_of": first_value(store, f, sg + "outOf"),
+        "value": i18n.format_number(first_value(store, f, sg + "value") or "", lang),
+        "out_of": i18n.format_number(first_value(store, f, sg + "outOf") or "", lang),
         "unit": link(idx, unit, lang) if unit else None,
         "comparator": link(idx, comparator, lang) if comparator else None,
-        "published": published[0] if published else "",
-        "published_lang": published[1] if published else "",
-        "period": first_value(store, f, sg + "referencePeriod") or "",
+        "published": published[0] if published and published[1] == lang else "",
+        "period": i18n.format_period(first_value(store, f, sg + "referencePeriod") or "", lang),
         "of": link(idx, of, lang) if of else None,
     }
 

@@ -16,9 +16,11 @@ import logging
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sundhedsgraf.pages.labels import SKOS
+from sundhedsgraf.pages.labels import PROV, SKOS, numbered
+from sundhedsgraf.pages.milestones import milestone_row
 from sundhedsgraf.pages.page import Page, cached
-from sundhedsgraf.pages.terms import first_value, number_key
+from sundhedsgraf.pages.relations import relation_view, stated_relations
+from sundhedsgraf.pages.terms import first_value, number_key, objects, subjects_of
 from sundhedsgraf.publication import Publication
 from sundhedsgraf.settings import Settings
 from sundhedsgraf.web.responses import HTTPProblem, conditional
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 
 
 PICTURES = ("network", "timeline", "portfolio")
+PROV_DERIVED = PROV + "wasDerivedFrom"
 PORTFOLIO_BY = ("focus-area", "owner")
 DRAWINGS = {"network": network, "timeline": timeline, "portfolio": portfolio}
 
@@ -51,7 +54,7 @@ def picture_options(page: Page, name: str) -> dict:
     if name == "network":
         around = params.get("around")
         if around is None or around == "":
-            return {}
+            return network_filters(page)
         iri = around if "://" in around else page.pub.base + "id/" + around
         if iri not in set(page.idx.subjects):
             raise HTTPProblem(
@@ -64,6 +67,17 @@ def picture_options(page: Page, name: str) -> dict:
     if by not in PORTFOLIO_BY:
         raise HTTPProblem(400, f"by must be one of {', '.join(PORTFOLIO_BY)}, not {by[:40]!r}")
     return {"by": by}
+
+
+NETWORK_KINDS = ("system", "standard", "project", "organisation")
+
+
+def network_filters(page: Page) -> dict:
+    """?focus-area=N and ?kind=… of the whole network, validated."""
+    kind = page.request.query_params.get("kind") or None
+    if kind is not None and kind not in NETWORK_KINDS:
+        raise HTTPProblem(400, f"kind must be one of {', '.join(NETWORK_KINDS)}, not {kind[:40]!r}")
+    return {"focus_area": focus_area(page), "kind": kind}
 
 
 def focus_area(page: Page) -> str | None:
@@ -98,15 +112,50 @@ def pictures_page(request: Request, pub: Publication, settings: Settings) -> Res
             key=lambda a: number_key(a["key"]),
         )
         chosen_key = next((a["key"] for a in areas if a["selected"]), None)
+        filters = network_filters(page)
         svg = {
-            "network": draw("network", pub, page.lang, page.public),
+            "network": draw("network", pub, page.lang, page.public, **filters),
             "timeline": draw("timeline", pub, page.lang, page.public, focus_area=chosen),
             "by_focus_area": draw("portfolio", pub, page.lang, page.public, by="focus-area"),
             "by_owner": draw("portfolio", pub, page.lang, page.public, by="owner"),
         }
-        return page.render("pictures.html", svg=svg, areas=areas, chosen=chosen_key)
+        return page.render(
+            "pictures.html",
+            svg=svg,
+            areas=areas,
+            chosen=chosen_key,
+            kinds=NETWORK_KINDS,
+            kind=filters["kind"],
+            milestones=milestone_list(page, chosen),
+            relations=relation_list(page, filters),
+        )
 
-    return cached(page, make, ("focus-area",))
+    return cached(page, make, ("focus-area", "kind"))
+
+
+def milestone_list(page: Page, area: str | None) -> list[dict]:
+    """The milestones in time order, for the vertical timeline of a narrow screen."""
+    sg, idx = page.idx.sg, page.idx
+    wanted = None
+    if area:
+        wanted = set(subjects_of(page.pub.store, sg + "focusArea", area))
+    found = [
+        m
+        for m in idx.instances({sg + "Milestone"})
+        if wanted is None or {o.value for o in objects(page.pub.store, m, PROV_DERIVED)} & wanted
+    ]
+    rows = [milestone_row(page.pub, idx, m, page.lang) for m in found]
+    return sorted(rows, key=lambda r: (r["start"], r["end"], r["milestone"]["text"]))
+
+
+def relation_list(page: Page, filters: dict) -> list[dict]:
+    """The stated relations as sentences, for the network of a narrow screen."""
+    views = [
+        relation_view(page.pub, page.idx, r, r.subject, page.lang)
+        | {"subject": numbered(page.idx, r.subject, page.lang)}
+        for r in stated_relations(page.pub, page.idx)
+    ]
+    return sorted(views, key=lambda v: (v["subject"]["text"].lower(), v["phrase"]))
 
 
 def svg_file(request: Request, pub: Publication, settings: Settings, name: str) -> Response:

@@ -51,15 +51,15 @@ def el(parent: ET.Element | None, tag: str, text: str | None = None, **attrs) ->
 
 
 def svg_root(width: float, height: float, ident: str, title: str, desc: str) -> ET.Element:
-    """The root: scalable (viewBox), an image for assistive technology, titled and described."""
+    """The root: it scales to its frame (a viewBox, no fixed size: the page's stylesheet gives
+    the width), a titled and described group for assistive technology whose nodes are links
+    (not role img, whose children would be hidden and could not be focused)."""
     root = el(
         None,
         "svg",
         xmlns=SVG_NS,
         viewBox=f"0 0 {fmt(float(width))} {fmt(float(height))}",
-        width=float(width),
-        height=float(height),
-        role="img",
+        role="group",
         aria_labelledby=f"{ident}-title {ident}-desc",
         font_family=FONT,
         font_size=12,

@@ -1,8 +1,9 @@
 """The dependency network: systems, standards, initiatives and the relations between them.
 
 Nodes are the resources at either end of a stated relation (sg:Relation: replaces, depends on,
-shown in, delivered via, integrates with, handed over to, carried on by) or of an initiative's
-involvement (develops, extends, deploys, uses, phases out). Edges are those relations, coloured
+shown in, delivered via, integrates with, handed over to, carried on by) or of what an initiative
+relies on by a dependency-like property (concerns, develops, extends, deploys, uses, phases out:
+docs/modelling.md, "What depends on what"). Edges are those relations, coloured
 by kind, dashed where the relation is planned, and the involvements, thin and grey.
 
 Layout, deterministic and without randomness: initiatives form the first column in their
@@ -87,7 +88,7 @@ TEXT = {
         },
         "relations": {
             "replaces": "erstatter",
-            "involves": "indsats involverer (udvikler, udbreder, anvender …)",
+            "involves": "indsats angår eller involverer (udvikler, udbreder, anvender …)",
         },
         "achieved": "gennemført",
         "planned": "planlagt",
@@ -117,7 +118,7 @@ TEXT = {
         },
         "relations": {
             "replaces": "replaces",
-            "involves": "initiative involves (develops, deploys, uses …)",
+            "involves": "initiative concerns or involves (develops, deploys, uses …)",
         },
         "achieved": "achieved",
         "planned": "planned",
@@ -127,11 +128,12 @@ TEXT = {
     },
 }
 
+FOCUS = "#ffe08a"  # the halo of the resource a neighbourhood is centred on
 NODE_H = 24
 SEP = 32  # vertical distance between the centres of two nodes of a column
-COLUMN_GAP = 170
+COLUMN_GAP = 110
 PAD = 30
-LABEL_LIMIT = 46
+LABEL_LIMIT = 34
 
 
 @dataclass
@@ -191,12 +193,13 @@ def _relations(pub) -> list[Edge]:
 
 
 def _involvements(pub) -> list[Edge]:
-    """What each initiative involves, by the most specific sub-property of sg:involves."""
+    """What each initiative relies on by a triple of the data: the dependency-like properties
+    (docs/modelling.md, "What depends on what"), the most specific of each pair."""
     involvement = _svg.select(
         pub,
         """SELECT DISTINCT ?i ?p ?o WHERE {
             ?i a sg:Initiative ; ?p ?o .
-            ?p rdfs:subPropertyOf* sg:involves .
+            ?p rdfs:subPropertyOf* [ a sg:DependencyProperty ] .
             FILTER(isIRI(?o))
             FILTER NOT EXISTS { ?i ?q ?o . ?q rdfs:subPropertyOf+ ?p . FILTER(?q != ?p) } }""",
     )
@@ -309,14 +312,28 @@ class View:
         return self.text["around"].format(label=centre), desc
 
 
-def network(pub, lang: str, public: str, around: str | None = None) -> str:
-    """The dependency network as SVG: the whole portfolio, or the neighbourhood of `around`."""
+def network(
+    pub,
+    lang: str,
+    public: str,
+    around: str | None = None,
+    focus_area: str | None = None,
+    kind: str | None = None,
+) -> str:
+    """The dependency network as SVG: the whole portfolio, or the neighbourhood of `around`;
+    the whole one filtered to a focus area's initiatives and their neighbourhoods, and to one
+    kind of node (with the initiatives linked to them)."""
     _svg.check_lang(lang)
     graph = pub.cache.get((_graph,), lambda: _graph(pub))
-    if around is None:
-        keep = set(graph.nodes)
-    else:
+    if around is not None:
         keep = _neighbourhood(graph, around) if around in graph.nodes else set()
+    else:
+        keep = set(graph.nodes)
+        if focus_area:
+            initiatives = _initiatives_of(pub, focus_area)
+            keep = set().union(*(_neighbourhood(graph, i) for i in initiatives))
+        if kind:
+            keep = _of_kind(graph, keep, kind)
     view = View(
         graph,
         _svg.index(pub, public),
@@ -329,6 +346,23 @@ def network(pub, lang: str, public: str, around: str | None = None) -> str:
     if not view.nodes:
         return _empty(view, title, desc)
     return _draw(view, _layout(view), title, desc)
+
+
+def _initiatives_of(pub, focus_area: str) -> list[str]:
+    rows = _svg.select(pub, f"SELECT ?i WHERE {{ ?i sg:focusArea <{focus_area}> }}")
+    return sorted(row["i"] for row in rows)
+
+
+def _of_kind(graph: Graph, keep: set[str], kind: str) -> set[str]:
+    """The nodes of `kind` among `keep`, and the initiatives linked to them."""
+    chosen = {n for n in keep if graph.nodes[n] == kind}
+    linked = {
+        other
+        for e in graph.edges
+        for end, other in ((e.source, e.target), (e.target, e.source))
+        if end in chosen and other in keep and graph.nodes[other] == "initiative"
+    }
+    return chosen | linked
 
 
 @dataclass
@@ -661,9 +695,14 @@ def _draw_nodes(layer: ET.Element, view: View, boxes: dict[str, Box], oy: float)
         b = boxes[iri]
         kind = view.nodes[iri]
         centre = iri == view.around
-        group = el(layer, "g", class_="node", data_iri=iri, data_kind=kind)
+        group = el(
+            layer, "g", class_="node focus" if centre else "node", data_iri=iri, data_kind=kind
+        )
         anchor = _svg.link(group, view.idx, iri)
         el(anchor, "title", f"{view.node_label(iri)} ({view.kind_label(iri)})")
+        if centre:  # the resource the page is about, behind a yellow halo
+            x, y = PAD + b.x - 6, oy + b.y - NODE_H / 2 - 6
+            el(anchor, "rect", x=x, y=y, width=b.w + 12, height=NODE_H + 12, rx=8, fill=FOCUS)
         _shape(anchor, kind, PAD + b.x, oy + b.y - NODE_H / 2, b.w, NODE_H, centre)
         el(
             anchor,
