@@ -51,7 +51,7 @@ def warmed_keys(public: str) -> list[tuple]:
                 (page_module.kept, path, f"lang={lang}", lang),
             ]
         keys += [
-            (draw, "network", lang, public, ()),
+            (draw, "network", lang, public, (("focus_area", None), ("kind", None))),
             (draw, "timeline", lang, public, (("focus_area", None),)),
             (draw, "portfolio", lang, public, (("by", "focus-area"),)),
             (draw, "portfolio", lang, public, (("by", "owner"),)),
