@@ -303,7 +303,7 @@ def test_search_answers_json(app_server):
     response = app_server.client.get("search", params={"q": "medicinkort", "format": "json"})
     assert response.status_code == 200
     results = response.json()["results"]
-    assert any(r["name"] == "sys:fmk" and r["href"].endswith("/doc/system/fmk") for r in results)
+    assert any(r["name"] == "sys:fmk" and r["page"].endswith("/doc/system/fmk") for r in results)
     by_accept = app_server.client.get(
         "search", params={"q": "medicinkort"}, headers={"Accept": "application/json"}
     )

@@ -25,7 +25,8 @@ PIECES = [
 ]  # fmt: skip
 NOISE = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=6)
 HEADER = st.lists(st.one_of(st.sampled_from(PIECES), NOISE), max_size=12).map("".join)
-ALLOWED = {200, 304, 400, 406}
+# 303: a browser-like Accept at /sparql without a query is sent to the query page
+ALLOWED = {200, 303, 304, 400, 406}
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -292,8 +292,12 @@ def one(request: Request, name: str) -> str:
 
 
 def wants_json(request: Request) -> bool:
-    if request.query_params.get("format") == "json":
-        return True
+    """?format=json (or html), else an Accept header that likes JSON better than HTML."""
+    wanted = request.query_params.getlist("format")
+    if len(wanted) > 1 or wanted and wanted[0] not in ("html", "json"):
+        raise HTTPProblem(400, "format must be html or json, given at most once")
+    if wanted:
+        return wanted[0] == "json"
     return "json" in (request.headers.get("accept") or "") and not prefers_html(
         request, (HTML, JSON)
     )
