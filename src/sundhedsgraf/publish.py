@@ -100,11 +100,12 @@ def record_store(pub: Publication, graphs: list[Graph]) -> ox.Store:
 
 def read_record(remote: Store, base: str) -> Record:
     """The record graph as the store holds it (empty if it holds none)."""
+    g = record_graph(base)
     rows = remote.select(
         f"""SELECT ?build ?built ?graph ?triples ?digest WHERE {{
-          GRAPH <{record_graph(base)}> {{
-            ?g <{DCTERMS}identifier> ?build ; <{DCTERMS}issued> ?built .
-            OPTIONAL {{ ?g <{DCTERMS}hasPart> ?graph .
+          GRAPH <{g}> {{
+            <{g}> <{DCTERMS}identifier> ?build ; <{DCTERMS}issued> ?built .
+            OPTIONAL {{ <{g}> <{DCTERMS}hasPart> ?graph .
               ?graph <{VOID_TRIPLES}> ?triples ; <{DCTERMS}identifier> ?digest }} }} }}""",
         "reading the published version",
     )
