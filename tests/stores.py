@@ -119,6 +119,8 @@ MaxQueryExecutionTime = 120
 def virtuoso_store(folder: Path) -> Iterator[RunningStore]:
     """Debian's virtuoso-t with its own virtuoso.ini, database folder and free ports (started
     again on the same folder, it holds what it committed)."""
+    if not VIRTUOSO.exists():
+        raise RuntimeError(f"no {VIRTUOSO}: `make test` installs it (scripts/install-virtuoso.sh)")
     folder.mkdir(parents=True, exist_ok=True)
     http_port, sql_port = free_port(), free_port()
     ini = folder / "virtuoso.ini"

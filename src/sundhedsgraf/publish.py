@@ -205,32 +205,9 @@ def publish(pub: Publication, remote: Store, dry_run: bool, say: Callable[[str],
         return Outcome(old, changes, False)
 
     drop(remote, leftovers(remote, pub.base), "dropping staging graphs left behind")
-    token = uuid.uuid4().hex[:12]
-    staged = {g.iri: f"{staging_prefix(pub.base)}{token}/{i}" for i, g in enumerate(everything)}
-    try:
-        for graph in everything:
-            say(f"uploading <{graph.iri}> ({graph.triples} triples)")
-            source = records if graph.iri == record_iri else pub.store
-            upload(remote, source, graph.iri, staged[graph.iri])
-        check(remote, everything, staged)
-    except BaseException as error:
-        with contextlib.suppress(RemoteError):  # else the next publish drops them (leftovers)
-            drop(remote, list(staged.values()), "dropping the staging graphs")
-        if isinstance(error, RemoteError):
-            untouched = "nothing was switched: the store answers as before"
-            raise RemoteError(f"{error}; {untouched}") from error
-        raise
-    removed = [c.graph for c in changes if c.kind == "removed"]
-    say(f"switching {len(everything)} graphs in one update")
-    started = time.monotonic()
-    remote.update(
-        " ;\n".join(
-            [f"MOVE <{staged[g.iri]}> TO <{g.iri}>" for g in everything]
-            + [f"DROP SILENT GRAPH <{g}>" for g in removed]
-        ),
-        "switching to the new graphs (the store may hold a mix: publish again)",
-    )
-    say(f"switched in {time.monotonic() - started:.2f} s")
+    sources = {g.iri: pub.store for g in graphs} | {record_iri: records}
+    staged = stage(remote, everything, sources, staging_prefix(pub.base), say)
+    switch(remote, staged, [c.graph for c in changes if c.kind == "removed"], say)
     after = counts(remote, [g.iri for g in everything], "counting the published graphs")
     wrong = [g for g in everything if after[g.iri] != g.triples]
     if wrong:
@@ -239,6 +216,46 @@ def publish(pub: Publication, remote: Store, dry_run: bool, say: Callable[[str],
             + ", ".join(f"<{g.iri}> {after[g.iri]} triples, not {g.triples}" for g in wrong)
         )
     return Outcome(old, changes, True)
+
+
+def stage(
+    remote: Store,
+    graphs: list[Graph],
+    sources: dict[str, ox.Store],
+    prefix: str,
+    say: Callable[[str], None],
+) -> dict[str, str]:
+    """Upload each graph into a staging graph of its own and check its count; graph -> staging
+    graph. On any failure the staging graphs go, and the published graphs were not touched."""
+    token = uuid.uuid4().hex[:12]
+    staged = {g.iri: f"{prefix}{token}/{i}" for i, g in enumerate(graphs)}
+    try:
+        for graph in graphs:
+            say(f"uploading <{graph.iri}> ({graph.triples} triples)")
+            upload(remote, sources[graph.iri], graph.iri, staged[graph.iri])
+        check(remote, graphs, staged)
+    except BaseException as error:
+        with contextlib.suppress(RemoteError):  # else the next publish drops them (leftovers)
+            drop(remote, list(staged.values()), "dropping the staging graphs")
+        if isinstance(error, RemoteError):
+            untouched = "nothing was switched: the store answers as before"
+            raise RemoteError(f"{error}; {untouched}") from error
+        raise
+    return staged
+
+
+def switch(remote: Store, staged: dict[str, str], removed: list[str], say) -> None:
+    """One update request: every staging graph moved over its graph, removed graphs dropped."""
+    say(f"switching {len(staged)} graphs in one update")
+    started = time.monotonic()
+    remote.update(
+        " ;\n".join(
+            [f"MOVE <{staging}> TO <{graph}>" for graph, staging in staged.items()]
+            + [f"DROP SILENT GRAPH <{graph}>" for graph in removed]
+        ),
+        "switching to the new graphs (the store may hold a mix: publish again)",
+    )
+    say(f"switched in {time.monotonic() - started:.2f} s")
 
 
 def check(remote: Store, graphs: list[Graph], staged: dict[str, str]) -> None:
@@ -252,7 +269,6 @@ def check(remote: Store, graphs: list[Graph], staged: dict[str, str]) -> None:
                 f"<{g.iri}> staged {found[staged[g.iri]]} triples, the build has {g.triples}"
                 for g in wrong
             )
-            + "; nothing was switched"
         )
 
 
