@@ -193,6 +193,41 @@ def test_dry_run_says_what_would_change_and_changes_nothing(
     assert staging_graphs(store) == []
 
 
+def test_large_graphs_go_in_pieces(store, real_root, cli, monkeypatch):
+    """PUT the first piece, POST the others: every triple arrives once."""
+    requests = []
+    put_graph = remote.Store.put_graph
+
+    def counting(self, graph, body, what, append=False):
+        requests.append((graph, append, body.count(b"\n")))
+        put_graph(self, graph, body, what, append)
+
+    monkeypatch.setattr(publishing, "CHUNK", 1000)
+    monkeypatch.setattr(remote.Store, "put_graph", counting)
+    publish_ok(cli, monkeypatch, store, real_root)
+    pub = open_publication(real_root)
+    data = len(pub.named_graph("data"))
+    pieces = [(append, n) for graph, append, n in requests if graph == requests[0][0]]
+    assert pieces[0][0] is False and all(append for append, _ in pieces[1:])
+    assert [n for _, n in pieces] == [1000] * (data // 1000) + [data % 1000]
+    for graph in pub.graphs:
+        rows = select(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        assert int(rows[0]["n"]["value"]) == len(pub.named_graph(graph.rsplit("/", 1)[1]))
+
+
+def test_a_graph_with_blank_nodes_goes_in_one_piece():
+    import pyoxigraph as ox
+
+    g = ox.NamedNode("http://example.org/g")
+    source = ox.Store()
+    for i in range(5):
+        node = ox.BlankNode() if i == 3 else ox.NamedNode(f"http://example.org/{i}")
+        source.add(ox.Quad(node, ox.NamedNode("http://example.org/p"), ox.Literal(str(i)), g))
+    assert len(list(publishing.chunks(source, g.value, 2))) == 1
+    source.remove(next(iter(source.quads_for_pattern(None, None, ox.Literal("3"), g))))
+    assert [p.count(b"\n") for p in publishing.chunks(source, g.value, 2)] == [2, 2]
+
+
 def test_a_graph_no_longer_built_is_removed(store, real_root, cli, monkeypatch, capsys):
     """A graph the record lists and the build has no more (a linked dataset dropped) goes;
     graphs the store holds that we never published stay."""
