@@ -2,6 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
+VIRTUOSO := /usr/bin/virtuoso-t
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: run test clean
@@ -13,7 +14,7 @@ run: $(VENV)/.installed
 	$(BIN)/sundhedsgraf serve
 
 # Lint, check the format of code and data, run the test suite (browser tests included).
-test: $(VENV)/.installed-test $(CHROMIUM)
+test: $(VENV)/.installed-test $(CHROMIUM) $(VIRTUOSO)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sundhedsgraf format --check
@@ -23,6 +24,11 @@ test: $(VENV)/.installed-test $(CHROMIUM)
 $(CHROMIUM):
 	$(SUDO) apt-get update -q
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+
+# The publish tests run Debian's Virtuoso (tests/stores.py); installed when missing, without
+# starting or enabling the package's own service.
+$(VIRTUOSO):
+	$(SUDO) sh scripts/install-virtuoso.sh
 
 clean:
 	rm -rf $(VENV) dist .dist-builds

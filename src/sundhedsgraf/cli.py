@@ -1,4 +1,5 @@
-"""The `sundhedsgraf` command line: build, validate, query, export, stats, format."""
+"""The `sundhedsgraf` command line: build, validate, query, export, stats, format, serve,
+publish."""
 
 import argparse
 import sys
@@ -115,6 +116,19 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_publish(args) -> int:
+    from sundhedsgraf import remote
+    from sundhedsgraf.publish import publish, report
+
+    pub = open_publication(args.root)
+    update_url = args.update_url or args.to
+    with remote.client() as http:
+        store = remote.Store(args.to, update_url, args.query_url or update_url, http)
+        outcome = publish(pub, store, args.dry_run, lambda line: print(line, file=sys.stderr))
+    out(report(outcome, pub, args.to))
+    return 0
+
+
 def add_settings(sub: argparse.ArgumentParser) -> None:
     """One option per declared setting; the environment fills what the command line leaves."""
     for f in fields(Settings):
@@ -164,6 +178,21 @@ def parser() -> argparse.ArgumentParser:
     sub = command("serve", cmd_serve, "serve the written graph: SPARQL endpoint and linked data")
     add_settings(sub)
     sub.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+    sub = command(
+        "publish",
+        cmd_publish,
+        "write the build's named graphs into a triple store (Graph Store Protocol + Update); "
+        "credentials from $SUNDHEDSGRAF_STORE_USER/_PASSWORD/_AUTH or $SUNDHEDSGRAF_STORE_TOKEN",
+    )
+    sub.add_argument("--to", required=True, metavar="URL", help="the Graph Store endpoint")
+    sub.add_argument(
+        "--update-url", metavar="URL", help="the SPARQL Update endpoint (default: --to)"
+    )
+    sub.add_argument(
+        "--query-url", metavar="URL", help="the SPARQL Query endpoint (default: --update-url)"
+    )
+    sub.add_argument("--dry-run", action="store_true", help="say what would change; change nothing")
 
     sub = command("format", cmd_format, "rewrite data/*.ttl in the canonical Turtle style")
     sub.add_argument("--check", action="store_true", help="list files not canonical; write nothing")
