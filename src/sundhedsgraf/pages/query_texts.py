@@ -45,7 +45,6 @@ UI = {
         "The chart shows the first {n} rows, in the table's order.",
     ),
     "turtle": ("Svaret som Turtle", "The answer as Turtle"),
-    "triples": ("{n} tripler", "{n} triples"),
     "turtle_first": (
         "Viser de første {n} tripler; hent dem alle nedenfor.",
         "Shows the first {n} triples; download them all below.",

@@ -614,7 +614,9 @@ def _draw(view: View, boxes: dict[str, Box], title: str, desc: str) -> str:
     head = 34 + 12 + legend_h + 16
     height = head + height_graph + 2 * PAD
 
-    root = _svg.svg_root(round(width), round(height), IDENT, title, desc)
+    # The whole portfolio at a size that reads (12 px text), in a frame that scrolls.
+    whole = view.around is None and not view.names
+    root = _svg.svg_root(round(width), round(height), IDENT, title, desc, natural=whole)
     _arrowheads(el(root, "defs"), view)
     el(root, "text", title, x=PAD, y=34, font_size=20, font_weight="bold")
     legend = el(root, "g", class_="legend")
