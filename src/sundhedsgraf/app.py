@@ -293,6 +293,10 @@ def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers
     async def query_page(request: Request):
         return await guarded(query.query_page)(request, current.get(), settings, pool)
 
+    @app.api_route("/query/network.svg", methods=GET, summary="a CONSTRUCT answer's picture")
+    async def answer_picture(request: Request):
+        return await guarded(query.answer_picture)(request, current.get(), settings, pool)
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return endpoint
 

@@ -23,7 +23,10 @@ def workbook(sheet: str, header: list[str], rows: list[list], created: datetime 
     if len(rows) + 1 > MAX_ROWS:
         raise ValueError(f"{len(rows)} rows are more than a spreadsheet holds ({MAX_ROWS - 1})")
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    # Only write_string is called for texts; these options keep any other write() from reading
+    # "=…" as a formula, a URL as a link or "+1" as a number.
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    book = xlsxwriter.Workbook(out, {"in_memory": True, **options})
     book.set_properties({"created": created or datetime.now()})
     formats = {
         "header": book.add_format({"bold": True}),

@@ -9,6 +9,7 @@ test-artifacts/screenshots/ (or $SUNDHEDSGRAF_ARTIFACTS) for people to look at.
 import os
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -16,6 +17,12 @@ from conftest import REPO
 from playwright.sync_api import Page, expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+def example(name: str) -> str:
+    return (REPO / "queries" / f"{name}.rq").read_text(encoding="utf-8")
+
+
 # No background traffic: this machine's network is closed, and the pages need none.
 FLAGS = [
     "--no-sandbox",
@@ -206,6 +213,24 @@ def test_sor_page_says_which_initiatives_depend_on_it(page: Page, size):
     shot(page, f"system-sor-impact-{size}")
 
 
+@pytest.mark.parametrize("size", ["phone"])
+def test_sor_page_is_short_on_a_phone_and_unfolds_every_chain(page: Page, size):
+    """SOR's page was 8,366 px tall on a phone: its chains beyond the first three, and the list
+    of initiatives affected, now unfold on request (<details>, no JavaScript)."""
+    page.goto("/doc/system/sor?lang=da")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 6000, height
+    assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
+    shot(page, "system-sor-phone-folded")
+    groups = page.locator("#impact .impact-group")
+    total = groups.count()
+    more = page.locator("#impact details.more-chains").filter(has_text=str(total))
+    expect(more.locator("summary")).to_contain_text(f"Vis alle {total} kæder")
+    assert sum(g.is_visible() for g in groups.all()) == 3
+    more.locator("summary").click()
+    assert all(g.is_visible() for g in groups.all())
+
+
 def test_planned_replacement_reads_as_planned_from_both_ends(page: Page, size):
     page.goto("/doc/standard/carecommunication?lang=en")
     expect(page.locator("#summary")).to_contain_text("is to replace XDIS91 — Planned, 31 May 2025")
@@ -264,11 +289,56 @@ def test_pictures_fit_a_phone_and_a_desktop(page: Page, size):
         expect(page.locator("#network-list")).to_be_visible()
         expect(page.locator("#timeline-list")).to_be_visible()
     else:
-        frame = page.locator("#network figure")
+        frame = page.locator("#network figure")  # keeps 12 px text, scrolls in its frame
         outer = frame.bounding_box()
         assert outer["width"] <= SIZES[size]["width"]
-        assert inside(frame.locator("svg").bounding_box(), outer)
+        width = frame.locator("svg").bounding_box()["width"]
+        assert frame.evaluate("f => f.scrollWidth") >= width - 1
     shot(page, f"pictures-{size}")
+
+
+ANSWER = "CONSTRUCT { ?s sg:develops ?o } WHERE { ?s sg:develops ?o ; sg:focusArea ?f }"
+PICTURE_KINDS = {  # page, the picture's section, what stands for it where it gives way
+    "network": ("/pictures?lang=en", "#network", "#network-list"),
+    "neighbourhood": ("/doc/system/fmk?lang=en", "#neighbourhood", "#neighbourhood .narrow"),
+    "timeline": ("/pictures?lang=en", "#timeline", "#timeline-list"),
+    "portfolio": ("/pictures?lang=en", "#portfolio", None),
+    "chart": (
+        "/query?lang=en&query=" + quote(example("01-initiatives-per-focus-area")),
+        "#query-chart",
+        None,
+    ),
+    "answer": ("/query?lang=en&query=" + quote(ANSWER), "#answer-picture", None),
+}
+
+
+@pytest.mark.parametrize("kind", list(PICTURE_KINDS))
+def test_no_label_of_a_picture_is_cut_off(page: Page, size, kind):
+    """Every text of every picture lies inside its picture (none clipped by the viewBox); the
+    page never scrolls sideways; where a picture gives way to a list on a phone, the list is
+    there. The whole network keeps 12 px text (at least 11 CSS px at its displayed size)."""
+    url, where, instead = PICTURE_KINDS[kind]
+    page.goto(url)
+    figures = page.locator(f"{where} figure, figure{where}")
+    expect(figures.first).to_be_attached()
+    shown = [f for f in figures.all() if f.is_visible()]
+    if not shown:
+        assert size == "phone" and instead, f"no {kind} picture on the {size}"
+        expect(page.locator(instead)).to_be_visible()
+    for figure in shown:
+        figure.scroll_into_view_if_needed()
+        svg = figure.locator("svg").first
+        box = svg.bounding_box()
+        texts = svg.locator("text").all()
+        assert texts, kind
+        for text in texts:
+            assert inside(text.bounding_box(), box), (kind, text.text_content())
+        view_width = svg.evaluate("s => s.viewBox.baseVal.width")
+        if kind == "network":
+            assert 12 * box["width"] / view_width >= 11, (box, view_width)
+    assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (shown[0] if shown else page).screenshot(path=SHOTS / f"picture-{kind}-{size}.png")
 
 
 def test_a_browser_at_sparql_lands_on_the_query_page(page: Page):

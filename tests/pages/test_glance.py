@@ -9,9 +9,17 @@ both.
 import csv
 import io
 import re
+from urllib.parse import quote
 
 import pytest
+from conftest import REPO
+from rdflib import OWL, RDFS, Graph, Namespace
 from test_pages import BASE, Page, assert_html_page, html, select
+
+from sundhedsgraf.pages import i18n
+from sundhedsgraf.pages.labels import index
+from sundhedsgraf.pages.relations import wording
+from sundhedsgraf.publication import open_publication
 
 
 @pytest.fixture
@@ -339,3 +347,48 @@ def test_every_resource_page_has_a_cite_box(server):
     for path in ("doc/system/sor", "doc/milestone/2.1-hospitalnotification-all-regions"):
         _, other = text_of(server, path)
         assert "cite" in other.ids, path
+
+
+def test_every_count_says_one_in_the_singular(server):
+    """A list, the query page (rows and triples) and search: "1 resultat", never "1 resultater"."""
+    owners = select(
+        server,
+        "SELECT ?o WHERE { ?i <https://w3id.org/sundhedsgraf/def#owner> ?o } "
+        "GROUP BY ?o HAVING (COUNT(?i) = 1) LIMIT 1",
+    )
+    owner = owners[0]["o"]["value"].removeprefix(BASE + "id/organisation/")
+    one = "SELECT ?x WHERE { VALUES ?x { 1 } }"
+    triple = "CONSTRUCT { sys:sor a sg:System } WHERE {}"
+    singular = {
+        "da": ("1 resultat<", "1 række ", "1 tripel "),
+        "en": ("1 result<", "1 row ", "1 triple "),
+    }
+    for lang, words in singular.items():
+        body, _ = text_of(server, f"browse/initiatives?owner={owner}&lang={lang}")
+        assert words[0] in body, lang
+        body, _ = text_of(server, f"query?lang={lang}&query={quote(one)}")
+        assert words[1] in body, lang
+        body, _ = text_of(server, f"query?lang={lang}&query={quote(triple)}")
+        assert words[2] in body, lang
+
+
+def test_relation_wording_comes_from_the_ontology_alone(server, real_root):
+    """Each relation predicate reads, from either end, achieved or planned, as the ontology's
+    labels say (its own, its owl:inverseOf's, their sg:plannedLabel): one place for it."""
+    assert not hasattr(i18n, "RELATION_WORDING")
+    sg = Namespace("https://w3id.org/sundhedsgraf/def#")
+    ontology = Graph().parse(REPO / "ontology" / "sundhedsgraf.ttl")
+    pub = open_publication(real_root)
+    idx = index(pub, server.url)
+    checked = 0
+    for prop, inverse in ontology.subject_objects(OWL.inverseOf):
+        for forward, read in ((True, inverse), (False, prop)):  # inverse's subject reads `prop`
+            for lang in ("da", "en"):
+                done = {str(x) for x in ontology.objects(read, RDFS.label) if x.language == lang}
+                todo = {
+                    str(x) for x in ontology.objects(read, sg.plannedLabel) if x.language == lang
+                }
+                assert wording(pub, idx, str(inverse), forward, "achieved", lang) in done
+                assert wording(pub, idx, str(inverse), forward, "planned", lang) in todo
+                checked += 1
+    assert checked >= 4 * 7, checked

@@ -6,14 +6,17 @@ Expected answers come from the endpoint itself (/sparql), not typed in.
 """
 
 import ast
+import io
 import json
 import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from datetime import datetime
 from html import unescape
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import openpyxl
 import pyoxigraph as ox
 import pytest
 from conftest import REPO
@@ -267,7 +270,75 @@ def test_construct_is_shown_as_turtle_with_its_resources(app_server):
     resources = section(text, "graph-resources")
     iris = {str(t.subject.value) for t in triples} | {str(t.object.value) for t in triples}
     assert resources.count("<li>") == len(iris)
-    assert "cannot draw an arbitrary graph" in text
+
+
+def svg_edges_and_nodes(svg: str) -> tuple[set, dict]:
+    """(the edges {(source, property, target)}, the nodes {IRI: label}) of a network picture."""
+    root = ET.fromstring(svg)
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    edges = {
+        (g.get("data-source"), g.get("data-property"), g.get("data-target"))
+        for g in root.iterfind(".//svg:g[@class='edge']", ns)
+    }
+    nodes = {
+        g.get("data-iri"): "".join(g.find(".//svg:text", ns).itertext())
+        for g in root.iterfind(".//svg:g[@data-kind]", ns)
+        if "node" in g.get("class", "").split()
+    }
+    return edges, nodes
+
+
+def test_a_small_construct_answer_is_drawn_as_its_network(app_server):
+    query = "CONSTRUCT { ?s sg:develops ?o ; rdfs:label ?l } WHERE { ?s sg:develops ?o ; "
+    query += "rdfs:label ?l }"
+    full = f"PREFIX sg: <{SG}> PREFIX rdfs: <{PREFIXES['rdfs']}> " + query
+    answer = app_server.client.get("sparql", params={"query": full, "format": "nt"})
+    triples = list(ox.parse(answer.content, format=ox.RdfFormat.N_TRIPLES))
+    links = {
+        (t.subject.value, t.predicate.value, t.object.value)
+        for t in triples
+        if isinstance(t.object, ox.NamedNode)
+    }
+    assert 0 < len(links) < len(triples)  # the labels are literals: not drawn
+    status, text = page(app_server.client, query, "da")
+    assert status == 200
+    figure = text.split('id="answer-picture"')[1].split("</figure>")[0]
+    edges, nodes = svg_edges_and_nodes(re.search(r"<svg.*</svg>", figure, re.S).group(0))
+    assert edges == links
+    assert set(nodes) == {s for s, _, _ in links} | {o for _, _, o in links}
+    danish = {
+        t.subject.value: t.object.value
+        for t in triples
+        if isinstance(t.object, ox.Literal) and t.object.language == "da"
+    }
+    assert any(danish[iri] in label for iri, label in nodes.items() if iri in danish)
+    # the link: the same picture as an SVG file, the query run again through the endpoint path
+    href = unescape(re.search(r'id="picture-link" href="([^"]+)"', figure).group(1))
+    picture = app_server.client.get(href.removeprefix(app_server.url))
+    assert picture.status_code == 200
+    assert picture.headers["content-type"] == "image/svg+xml"
+    assert svg_edges_and_nodes(picture.text) == (edges, nodes)
+    assert "<script" not in picture.text
+
+
+def test_a_large_answer_says_why_it_has_no_picture(app_server):
+    query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(isIRI(?o)) }"
+    _, text = page(app_server.client, query)
+    assert 'id="answer-picture"' not in text
+    reason = section(text, "picture-reason")
+    count = re.search(r"has (\d+) triples", reason).group(1)
+    assert int(count) > 150 and "at most 150" in reason
+    picture = app_server.client.get("query/network.svg", params={"query": query})
+    assert picture.status_code == 422 and "1 to 150" in picture.text
+
+
+def test_a_table_answer_has_no_picture(app_server):
+    _, text = page(app_server.client, FIRST)
+    assert "picture-link" not in text and "answer-picture" not in text
+    picture = app_server.client.get("query/network.svg", params={"query": FIRST})
+    assert picture.status_code == 400 and "CONSTRUCT or DESCRIBE" in picture.text
+    refused = "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }"
+    assert app_server.client.get("query/network.svg", params={"query": refused}).status_code >= 400
 
 
 # ---- the editor's JSON ---------------------------------------------------------------------
@@ -404,6 +475,28 @@ def test_snippets_come_for_ask_and_construct(app_server):
     construct = "CONSTRUCT { ?s a sg:Initiative } WHERE { ?s a sg:Initiative }"
     _, text = page(app_server.client, construct)
     assert "format=ttl" in text and "Python (pandas)" not in text
+
+
+def test_the_xlsx_link_downloads_a_spreadsheet_of_typed_values(app_server):
+    query = (
+        f"PREFIX sg: <{SG}> PREFIX dcterms: <{PREFIXES['dcterms']}> "
+        "SELECT ?id ?count ?start WHERE { ?m sg:milestoneOf ?i ; sg:periodStart ?start . "
+        "?i dcterms:identifier ?id . { SELECT ?i (COUNT(?m2) AS ?count) WHERE { "
+        "?m2 sg:milestoneOf ?i } GROUP BY ?i } }"
+    )
+    _, text = page(app_server.client, query)
+    links = dict(re.findall(r'<a class="download" href="([^"]+)">(\w+)</a>', text))
+    href = unescape(next(url for url, name in links.items() if name == "xlsx"))
+    response = app_server.client.get(href.removeprefix(app_server.url))
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    expected = sparql(app_server.client, query)
+    assert rows[0] == ["id", "count", "start"] and len(rows) - 1 == len(expected) > 0
+    got = sorted((r[0], r[1], r[2].date().isoformat()) for r in rows[1:])
+    want = [(b["id"]["value"], int(b["count"]["value"]), b["start"]["value"]) for b in expected]
+    assert got == sorted(want)
+    assert all(isinstance(r[1], int) and isinstance(r[2], datetime) for r in rows[1:])
 
 
 def test_share_link_and_csv_link_carry_the_query(app_server):

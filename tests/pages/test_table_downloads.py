@@ -17,7 +17,7 @@ import pytest
 
 from sundhedsgraf.pages.i18n import texts
 from sundhedsgraf.pages.search import fold
-from sundhedsgraf.pages.tables import Table, csv_body
+from sundhedsgraf.pages.tables import Table, csv_body, xlsx_body
 from sundhedsgraf.pages.terms import number_key
 
 HTML = {"Accept": "text/html"}
@@ -236,6 +236,35 @@ def test_the_csv_for_excel_writes_a_decimal_comma():
     table = Table("t", ["a", "b", "c"], [[2.5, 7, "x;y"]])
     assert csv_body(table, excel=True) == BOM + b'a;b;c\r\n2,5;7;"x;y"\r\n'
     assert csv_body(table) == b"a,b,c\r\n2.5,7,x;y\r\n"
+
+
+FORMULAS = ['=HYPERLINK("http://127.0.0.1:9/","x")', "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+
+
+def test_the_csv_for_excel_defuses_formulas_and_the_plain_csv_keeps_the_data():
+    table = Table("t", ["text", "number"], [[text, -1.5] for text in FORMULAS])
+    text = csv_body(table, excel=True).decode("utf-8-sig")
+    excel = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert excel[1:] == [["'" + text, "-1,5"] for text in FORMULAS]  # numbers stay numbers
+    plain = list(csv.reader(io.StringIO(csv_body(table).decode(), newline="")))
+    assert plain[1:] == [[text, "-1.5"] for text in FORMULAS]
+
+
+def test_every_xlsx_writes_formula_like_texts_as_texts(server):
+    def cells(body: bytes) -> list:
+        sheet = openpyxl.load_workbook(io.BytesIO(body)).worksheets[0]
+        return [c for row in sheet.iter_rows(min_row=2) for c in row if c.value is not None]
+
+    texts = FORMULAS[:5]  # (openpyxl reads a CR back as XML's escape _x000D_)
+    table = Table("t", ["text"], [[text] for text in texts])  # the lists and search
+    found = cells(xlsx_body(table, datetime(2024, 1, 1)))
+    assert [(c.value, c.data_type) for c in found] == [(text, "s") for text in texts]
+    values = " ".join(f"('{text}')" for text in FORMULAS[:4])  # SPARQL (no tab, CR in '')
+    query = f"SELECT ?text WHERE {{ VALUES (?text) {{ {values} }} }}"
+    answer = server.client.get("sparql", params={"query": query, "format": "xlsx"})
+    assert answer.status_code == 200, answer.text
+    found = cells(answer.content)
+    assert [(c.value, c.data_type) for c in found] == [(text, "s") for text in FORMULAS[:4]]
 
 
 def test_search_downloads_hold_the_results_shown(server):

@@ -165,47 +165,6 @@ TERM_NAMES = {
     "http://rdfs.org/ns/void#vocabulary": ("vokabular", "vocabulary"),
 }
 
-# Wording of a stated relation read from either end, achieved or not: the fallback when the
-# ontology does not carry it (an owl:inverseOf property's labels, sg:plannedLabel).
-# compact name -> (planned, inverse, inverse planned), each (da, en).
-RELATION_WORDING = {
-    "dcterms:replaces": (
-        ("skal erstatte", "is to replace"),
-        ("erstattes af", "is replaced by"),
-        ("skal erstattes af", "is to be replaced by"),
-    ),
-    "sg:dependsOn": (
-        ("skal afhænge af", "is to depend on"),
-        ("er en forudsætning for", "is a dependency of"),
-        ("skal være en forudsætning for", "is to be a dependency of"),
-    ),
-    "sg:deliveredVia": (
-        ("skal leveres via", "is to be delivered via"),
-        ("formidler", "carries"),
-        ("skal formidle", "is to carry"),
-    ),
-    "sg:shownIn": (
-        ("skal vises i", "is to be shown in"),
-        ("viser", "shows"),
-        ("skal vise", "is to show"),
-    ),
-    "sg:integratesWith": (
-        ("skal integreres med", "is to be integrated with"),
-        ("integrerer med", "integrates with"),
-        ("skal integreres med", "is to be integrated with"),
-    ),
-    "sg:handedOverTo": (
-        ("skal overdrages til", "is to be handed over to"),
-        ("overtog", "took over"),
-        ("skal overtage", "is to take over"),
-    ),
-    "sg:carriedOnBy": (
-        ("skal videreføres af", "is to be carried on by"),
-        ("viderefører", "carries on"),
-        ("skal videreføre", "is to carry on"),
-    ),
-}
-
 MONTHS = {
     "da": "januar februar marts april maj juni juli august september oktober november december",
     "en": "January February March April May June July August September October November December",
@@ -292,6 +251,10 @@ PLURALS = {
     "initiatives": (("{n} indsats", "{n} indsatser"), ("{n} initiative", "{n} initiatives")),
     "resources": (("{n} ressource", "{n} ressourcer"), ("{n} resource", "{n} resources")),
     "triples": (("{n} tripel", "{n} tripler"), ("{n} triple", "{n} triples")),
+    "used_in": (
+        ("Brugt i {n} tripel", "Brugt i {n} tripler"),
+        ("Used in {n} triple", "Used in {n} triples"),
+    ),
 }
 
 
@@ -471,6 +434,8 @@ UI = {
     "affected_initiatives": ("Berørte indsatser", "Initiatives affected"),
     "directly": ("direkte", "directly"),
     "through": ("gennem", "through"),
+    "show_all_chains": ("Vis alle {n} kæder", "Show all {n} chains"),
+    "and_more": ("og {n} flere", "and {n} more"),
     "as_csv": ("Hent som CSV", "Download as CSV"),
     "in_other_language": ("Læs siden på engelsk", "Read this page in Danish"),
     "description": ("Beskrivelse", "Description"),
@@ -481,7 +446,6 @@ UI = {
     "all": ("alle", "all"),
     "show": ("Vis", "Show"),
     "clear_filters": ("Nulstil", "Clear"),
-    "results_count": ("{n} resultater", "{n} results"),
     "nothing_found": ("Intet fundet.", "Nothing found."),
     "focus_area": ("Indsatsområde", "Focus area"),
     "owner": ("Ejer", "Owner"),
@@ -605,7 +569,6 @@ UI = {
     "ask_true": ("Svaret er ja (true).", "The answer is yes (true)."),
     "ask_false": ("Svaret er nej (false).", "The answer is no (false)."),
     "query_error": ("Forespørgslen kunne ikke besvares", "The query could not be answered"),
-    "rows": ("{n} rækker", "{n} rows"),
     "classes": ("Klasser", "Classes"),
     "object_properties": ("Egenskaber", "Properties"),
     "alignments": ("Justeringer", "Alignments"),
@@ -614,7 +577,6 @@ UI = {
     "domain": ("Domæne", "Domain"),
     "range": ("Værdiområde", "Range"),
     "instances": ("Forekomster", "Instances"),
-    "used_in": ("Brugt i {n} tripler", "Used in {n} triples"),
     "see_list": ("se listen", "see the list"),
     "ontology_as_rdf": ("Ontologien som RDF", "The ontology as RDF"),
     "network": ("Afhængighedsnetværk", "Dependency network"),

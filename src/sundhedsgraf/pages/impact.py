@@ -108,14 +108,17 @@ def walk(pub: Publication, idx: Index, start: str, upstream: bool = True) -> lis
     while todo:
         hub = todo.pop(0)
         members: dict[str, Step] = {}
+        stated = set()  # members with a step to hub as stated, not a symmetric one read back
         for s in by_end.get(hub, ()):
             member = s.source if upstream else s.target
             if member == start or member in chains[hub]:
                 continue
             if member not in members or _rank(s) < _rank(members[member]):
                 members[member] = s
+            if not s.backwards:
+                stated.add(member)
         for member in sorted(members, key=lambda m: _order(idx, m)):
-            if member not in chains and not members[member].backwards:
+            if member not in chains and member in stated:
                 chains[member] = chains[hub] + [member]
                 todo.append(member)
         if members:

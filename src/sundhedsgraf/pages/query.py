@@ -21,6 +21,7 @@ from sundhedsgraf.pages import query_texts
 from sundhedsgraf.pages.labels import RDF, XSD
 from sundhedsgraf.pages.page import Page
 from sundhedsgraf.pages.pictures.chart import Bar, bar_chart
+from sundhedsgraf.pages.pictures.network import answer_network
 from sundhedsgraf.pages.query_help import explain, unbound_warnings
 from sundhedsgraf.pages.snippets import data_url, snippets
 from sundhedsgraf.pages.sparql_text import add_prefixes
@@ -34,6 +35,7 @@ PAGE_SIZE = 100
 CHART_MAX = 100  # bars
 TURTLE_MAX = 2000  # triples shown as Turtle
 RESOURCES_MAX = 100
+PICTURE_MAX = 150  # edges of the answer's network picture: above it, no longer legible
 QUERY_FOLDERS = (Path("queries"), Path(__file__).resolve().parents[3] / "queries")
 _NUMBERS = """integer decimal double float int long short byte nonNegativeInteger positiveInteger
     negativeInteger nonPositiveInteger unsignedInt unsignedLong unsignedShort unsignedByte"""
@@ -114,21 +116,27 @@ async def query_page(request: Request, pub: Publication, settings: Settings, poo
         return failed(page, context, query, 413, message)
     query, added = add_prefixes(query, page.idx.prefix_map)
     context.update(query=query, added=added)
-    asked = Request_(query, None, None, None)
-    types = (RESULTS_BY_NAME["json"].media_type, "application/n-triples")
     started = time.monotonic()
-    try:  # the endpoint's own path: the guard, the workers and their limits
-        client = client_of(request, settings.client_header)
-        answer, _ = await evaluate(asked, types, settings, pub, pool, client)
-        status, body, media_type = answer.status, answer.body, answer.media_type
-    except HTTPProblem as problem:
-        status, body, media_type = problem.status, problem.message.encode(), "text/plain"
+    status, body, media_type = await run(page, pool, query)
     elapsed = time.monotonic() - started
     if status != 200:
         return failed(page, context, query, status, body.decode("utf-8", "replace"))
     context["elapsed"] = f"{elapsed * 1000:.0f} ms" if elapsed < 1 else f"{elapsed:.2f} s"
     context["outcome"] = outcome(page, body, media_type, query)
     return page.respond(page.render("query.html", **context), headers=no_store())
+
+
+async def run(page: Page, pool, query: str) -> tuple[int, bytes, str]:
+    """(status, body, media type) of `query`, by the endpoint's own path: the guard, the
+    workers and their limits (a table as SPARQL JSON, a graph as N-Triples)."""
+    asked = Request_(query, None, None, None)
+    types = (RESULTS_BY_NAME["json"].media_type, "application/n-triples")
+    try:
+        client = client_of(page.request, page.settings.client_header)
+        answer, _ = await evaluate(asked, types, page.settings, page.pub, pool, client)
+        return answer.status, answer.body, answer.media_type
+    except HTTPProblem as problem:
+        return problem.status, problem.message.encode(), "text/plain"
 
 
 def failed(page: Page, context: dict, query: str, status: int, message: str) -> Response:
@@ -165,7 +173,9 @@ def outcome(page: Page, body: bytes, media_type: str, query: str) -> dict:
         **table,
         "warnings": unbound_warnings(query, names, rows, page.lang),
         "chart": chart(page, query, names, table["sorted"]),
-        "downloads": [(f, data_url(endpoint, query, f)) for f in ("csv", "json", "tsv", "xml")],
+        "downloads": [
+            (f, data_url(endpoint, query, f)) for f in ("csv", "json", "tsv", "xml", "xlsx")
+        ],
         "csv": data_url(endpoint, query, "csv"),
         "snippets": snippets(endpoint, query, "select"),
         "share": page.url("query", [("query", query)]),
@@ -359,4 +369,59 @@ def graph_outcome(page: Page, body: bytes, query: str, endpoint: str) -> dict:
         "downloads": [(f, data_url(endpoint, query, f)) for f in ("ttl", "jsonld", "nt", "rdf")],
         "snippets": snippets(endpoint, query, "graph"),
         "share": page.url("query", [("query", query)]),
+        "picture": picture(page, links_of(triples), query),
     }
+
+
+def links_of(triples: list[ox.Triple]) -> list[tuple[str, str, str]]:
+    """The triples between two resources, as (subject, predicate, object) texts: what the
+    answer's picture draws (literals and quoted triples are left out)."""
+
+    def name(term) -> str | None:
+        if isinstance(term, ox.NamedNode):
+            return term.value
+        return "_:" + term.value if isinstance(term, ox.BlankNode) else None
+
+    found = [(name(t.subject), t.predicate.value, name(t.object)) for t in triples]
+    return [(s, p, o) for s, p, o in found if s and o]
+
+
+def picture(page: Page, links: list, query: str) -> dict:
+    """The answer's network picture when it has 1 to PICTURE_MAX edges, with the link to it
+    as an SVG file; else why there is none."""
+    if not links:
+        return {"reason": page.t["picture_none"]}
+    if len(links) > PICTURE_MAX:
+        return {"reason": page.t["picture_large"].format(n=len(links), max=PICTURE_MAX)}
+    return {
+        "svg": answer_network(page.pub, page.lang, page.public, links),
+        "href": page.url("query/network.svg", [("query", query)]),
+    }
+
+
+async def answer_picture(request: Request, pub: Publication, settings: Settings, pool):
+    """/query/network.svg?query=: the network picture of a CONSTRUCT or DESCRIBE answer, the
+    query run as on the query page (the endpoint's guard, workers and limits)."""
+    page = Page(request, pub, settings)
+    query = single(request, "query") or ""
+    if not query.strip():
+        raise HTTPProblem(400, "give a CONSTRUCT or DESCRIBE query as the query parameter")
+    if len(query.encode()) > settings.max_query_bytes:
+        raise HTTPProblem(413, f"the query is longer than {settings.max_query_bytes} bytes")
+    status, body, media_type = await run(page, pool, add_prefixes(query, page.idx.prefix_map)[0])
+    if status != 200:
+        raise HTTPProblem(status, body.decode("utf-8", "replace"))
+    if media_type != "application/n-triples":
+        raise HTTPProblem(400, "only a CONSTRUCT or DESCRIBE query answers with a graph to draw")
+    links = links_of(list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES)))
+    if not 1 <= len(links) <= PICTURE_MAX:
+        message = f"the answer has {len(links)} triples between two resources; a picture is "
+        raise HTTPProblem(422, message + f"drawn for 1 to {PICTURE_MAX}")
+    svg = answer_network(pub, page.lang, page.public, links)
+    headers = {
+        "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Language": page.lang,
+        **no_store(),
+    }
+    return Response(svg.encode(), media_type="image/svg+xml", headers=headers)

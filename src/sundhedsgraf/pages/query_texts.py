@@ -45,19 +45,24 @@ UI = {
         "The chart shows the first {n} rows, in the table's order.",
     ),
     "turtle": ("Svaret som Turtle", "The answer as Turtle"),
-    "triples": ("{n} tripler", "{n} triples"),
     "turtle_first": (
         "Viser de første {n} tripler; hent dem alle nedenfor.",
         "Shows the first {n} triples; download them all below.",
     ),
     "resources": ("Ressourcerne i svaret", "The resources in the answer"),
-    "network_note": (
-        "Netværksbilledet tegner de udsagte relationer i hele grafen eller naboerne omkring "
-        "én ressource; det kan ikke tegne en vilkårlig graf som dette svar. Hver ressource "
-        "herunder linker til sin side, hvor dens naboer er tegnet.",
-        "The network picture draws the stated relations of the whole graph, or the neighbours "
-        "of one resource; it cannot draw an arbitrary graph such as this answer. Each resource "
-        "below links to its page, where its neighbours are drawn.",
+    "picture": ("Svaret som netværk", "The answer as a network"),
+    "picture_open": ("Åbn billedet (SVG)", "Open the picture (SVG)"),
+    "picture_none": (
+        "Intet billede: svaret har ingen tripler mellem to ressourcer (værdier tegnes ikke).",
+        "No picture: the answer has no triples between two resources (values are not drawn).",
+    ),
+    "picture_large": (
+        "Intet billede: svaret har {n} tripler mellem ressourcer, og et netværk er kun "
+        "læseligt med højst {max}. Afgræns forespørgslen, eller åbn en ressources side, hvor "
+        "dens naboer er tegnet.",
+        "No picture: the answer has {n} triples between resources, and a network is legible "
+        "only with at most {max}. Narrow the query, or open a resource's page, where its "
+        "neighbours are drawn.",
     ),
     "resources_first": ("De første {n} vises.", "The first {n} are shown."),
     "code": ("Brug forespørgslen fra kode", "Use this query from code"),

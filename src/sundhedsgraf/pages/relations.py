@@ -4,9 +4,9 @@ CareCommunication's.
 
 Read from the relation nodes (sg:Relation: subject, predicate, object, realisation, milestone,
 prov:wasDerivedFrom), never from the plain triple, which the build may assert only for achieved
-relations. The wording comes from the ontology where it has it (the label of the property or of
-its owl:inverseOf, and sg:plannedLabel for a relation not achieved), else from
-`i18n.RELATION_WORDING`.
+relations. The wording comes from the ontology alone: the label of the property or of its
+owl:inverseOf, and their sg:plannedLabel for a relation not achieved (ontology/sundhedsgraf.ttl
+gives every relation predicate an inverse and both labels).
 """
 
 from dataclasses import dataclass
@@ -68,18 +68,13 @@ def wording(pub: Publication, idx: Index, predicate: str, forward: bool, state: 
     """How the relation reads from its subject (`forward`) or its object, achieved or not."""
     realised = state in (ACHIEVED, "")
     read = predicate if forward else inverse_of(pub, idx, predicate)
-    if read and realised and read in idx.labels:
-        return idx.label(read, lang)
-    if read and not realised:
+    if read is None:  # no inverse in the ontology: the property, read backwards
+        return "← " + idx.label(predicate, lang)
+    if not realised:
         planned = literal_in(pub.store, read, idx.sg + "plannedLabel", lang)
         if planned:
             return planned[0]
-    fallback = i18n.RELATION_WORDING.get(idx.compact(predicate))
-    if forward and (realised or fallback is None):
-        return idx.label(predicate, lang)
-    if fallback is None:
-        return "← " + idx.label(predicate, lang)
-    return fallback[0 if forward else (1 if realised else 2)][i18n.LANGUAGES.index(lang)]
+    return idx.label(read, lang)
 
 
 def when(pub: Publication, idx: Index, milestone: str | None, lang: str) -> str:

@@ -7,7 +7,9 @@ Numbers and dates stay numbers and dates (XLSX has real ones).
 
 The CSV for Excel (`?excel=1`) is what Danish Excel opens as it is: UTF-8 with a byte-order
 mark (without one it garbles æøå), `;` between fields and a decimal comma, as Danish Windows
-has them. The plain CSV is RFC 4180: UTF-8, commas, no byte-order mark.
+has them; a text that starts with =, +, -, @, a tab or a carriage return gets a leading '
+there, so Excel does not run it as a formula (OWASP, CSV injection). The plain CSV is RFC 4180:
+UTF-8, commas, no byte-order mark, the data untouched.
 """
 
 import csv
@@ -26,6 +28,7 @@ from sundhedsgraf.formats import TABLES, TABLES_BY_NAME, TableSyntax
 from sundhedsgraf.web.responses import HTTPProblem, conditional, disposition, file_name
 
 JOIN = "; "
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what Excel may run as a formula
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,8 @@ def _text(value, excel: bool = False) -> str:
         return value.isoformat()
     if isinstance(value, float) and excel:
         return repr(value).replace(".", ",")
+    if isinstance(value, str) and excel and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return str(value)
 
 

@@ -50,15 +50,21 @@ def el(parent: ET.Element | None, tag: str, text: str | None = None, **attrs) ->
     return node
 
 
-def svg_root(width: float, height: float, ident: str, title: str, desc: str) -> ET.Element:
+def svg_root(
+    width: float, height: float, ident: str, title: str, desc: str, natural: bool = False
+) -> ET.Element:
     """The root: it scales to its frame (a viewBox, no fixed size: the page's stylesheet gives
-    the width), a titled and described group for assistive technology whose nodes are links
-    (not role img, whose children would be hidden and could not be focused)."""
+    the width), or with `natural` keeps one unit a CSS pixel (width and height given: a picture
+    too large to read scaled down, shown in a frame that scrolls); a titled and described group
+    for assistive technology whose nodes are links (not role img, whose children would be
+    hidden and could not be focused)."""
+    size = {"width": round(width), "height": round(height)} if natural else {}
     root = el(
         None,
         "svg",
         xmlns=SVG_NS,
         viewBox=f"0 0 {fmt(float(width))} {fmt(float(height))}",
+        **size,
         role="group",
         aria_labelledby=f"{ident}-title {ident}-desc",
         font_family=FONT,
@@ -99,6 +105,25 @@ def truncate(text: str, limit: int) -> str:
     """`text` on one line, cut to at most `limit` characters with an ellipsis."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def fit(text: str, size: float, room: float) -> str:
+    """`text` on one line, cut with an ellipsis to at most `room` wide at font `size`."""
+    text = " ".join(text.split())
+    while text_width(text, size) > room and len(text) > 1:
+        text = text[:-2].rstrip() + "…"
+    return text
+
+
+def wrap(text: str, size: float, room: float) -> list[str]:
+    """`text` in lines at most `room` wide at font `size` (a word wider than that alone)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and text_width(lines[-1] + " " + word, size) <= room:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
 
 
 def identifier_key(identifier: str) -> tuple:

@@ -2,7 +2,8 @@
 
 Drawn on the server like the other pictures (_svg: ElementTree, escaped values, a title and a
 description for assistive technology, no scripts), so the query page shows it without
-JavaScript. Bars are horizontal, for long labels; the axis runs from zero (or from the lowest
+JavaScript. Bars are horizontal, each under its label, so the chart is narrow enough to read
+on a phone without scrolling sideways (WIDTH); the axis runs from zero (or from the lowest
 value, when one is negative) with round ticks. A bar whose label is one of our resources links
 to its page.
 """
@@ -11,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 from . import _svg
-from ._svg import el, text_width
+from ._svg import el
 
 TEXT = {
     "da": {
@@ -27,11 +28,12 @@ TEXT = {
 }
 BAR = "#0b5cad"
 PAD = 16.0
-BAR_H = 20.0
-GAP = 6.0
-PLOT_W = 480.0
-LABEL_LIMIT = 44
+BAR_H = 18.0
+LABEL_H = 16.0  # the label's line above its bar
+GAP = 8.0
+PLOT_W = 250.0
 VALUE_ROOM = 70.0  # right of the longest bar, for its value
+WIDTH = PAD + PLOT_W + VALUE_ROOM + PAD  # 352: at 12 px text on a 390 px phone
 
 
 @dataclass(frozen=True)
@@ -73,15 +75,15 @@ def bar_chart(bars: list[Bar], label_name: str, value_name: str, lang: str) -> s
     marks = ticks(min(0.0, *values), max(0.0, *values))
     low, high = marks[0], marks[-1]
     scale = PLOT_W / ((high - low) or 1.0)
-    shown = [_svg.truncate(b.label, LABEL_LIMIT) for b in bars]
-    label_w = max([text_width(s, 12) for s in shown] + [60.0]) + 12
-    x0 = PAD + label_w
+    shown = [_svg.fit(b.label, 12, WIDTH - 2 * PAD) for b in bars]
+    x0 = PAD
     top = PAD
-    plot_h = max(1, len(bars)) * (BAR_H + GAP) + GAP
-    width = x0 + PLOT_W + VALUE_ROOM + PAD
+    row = LABEL_H + BAR_H + GAP
+    plot_h = max(1, len(bars)) * row + GAP
     height = top + plot_h + 50 + PAD
+    axis_label = _svg.fit(value_name, 12, WIDTH - 2 * PAD)
 
-    root = _svg.svg_root(round(width), round(height), "sg-chart", title, desc)
+    root = _svg.svg_root(round(WIDTH), round(height), "sg-chart", title, desc, natural=True)
     axis = el(root, "g", class_="axis")
     bottom = top + plot_h
     for mark in marks:
@@ -91,18 +93,18 @@ def bar_chart(bars: list[Bar], label_name: str, value_name: str, lang: str) -> s
         label = number_text(mark, lang)
         el(axis, "text", label, x=x, y=bottom + 16, text_anchor="middle", fill=_svg.MUTED)
     el(axis, "line", x1=x0, y1=bottom, x2=x0 + PLOT_W, y2=bottom, stroke="#5b6770", stroke_width=1)
-    el(axis, "text", value_name, x=x0 + PLOT_W / 2, y=bottom + 38, text_anchor="middle")
+    el(axis, "text", axis_label, x=WIDTH / 2, y=bottom + 38, text_anchor="middle")
 
     group = el(root, "g", class_="bars")
     if not bars:
         el(group, "text", text["none"], x=x0 + 12, y=top + 20, fill=_svg.MUTED)
     zero = x0 + (0 - low) * scale
     for n, (bar, label) in enumerate(zip(bars, shown, strict=True)):
-        y = top + GAP + n * (BAR_H + GAP)
+        y = top + GAP + n * row + LABEL_H
         holder = el(group, "g", class_="bar", data_value=bar.value)
         target = el(holder, "a", href=bar.href) if bar.href else el(holder, "g")
         el(target, "title", f"{bar.label}: {number_text(bar.value, lang)}")
-        el(target, "text", label, x=x0 - 8, y=y + BAR_H / 2 + 4, text_anchor="end")
+        el(target, "text", label, x=x0, y=y - 4)
         end = zero + bar.value * scale
         left, right = min(zero, end), max(zero, end)
         el(target, "rect", x=left, y=y, width=max(right - left, 1.0), height=BAR_H, fill=BAR)

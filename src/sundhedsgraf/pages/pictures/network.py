@@ -93,6 +93,12 @@ TEXT = {
         "achieved": "gennemført",
         "planned": "planlagt",
         "revised": "revideret",
+        "result": "Grafen i svaret",
+        "result_desc": (
+            "Svaret på en forespørgsel som netværk: {nodes} ressourcer og {edges} tripler "
+            "mellem dem; værdier (literaler) er udeladt, de står i Turtle-teksten. Hver "
+            "ressource i datasættet linker til sin side."
+        ),
         "realised": "Fuld linje: gennemført",
         "dashed": "stiplet: planlagt",
     },
@@ -123,6 +129,12 @@ TEXT = {
         "achieved": "achieved",
         "planned": "planned",
         "revised": "revised",
+        "result": "The graph of the answer",
+        "result_desc": (
+            "A query's answer as a network: {nodes} resources and {edges} triples between "
+            "them; values (literals) are left out, the Turtle text has them. Every resource "
+            "of the dataset links to its page."
+        ),
         "realised": "Solid: achieved",
         "dashed": "dashed: planned",
     },
@@ -261,6 +273,9 @@ class View:
     around: str | None
     nodes: dict[str, str]  # IRI -> kind, of the nodes drawn
     edges: list[Edge]  # those between them
+    styles: dict[str, tuple[str, float]] = field(default_factory=lambda: EDGE_STYLE)
+    order: tuple[str, ...] = EDGE_ORDER  # the edge kinds of the legend and the arrowheads
+    names: dict[str, str] = field(default_factory=dict)  # edge kind -> its name, where given
 
     @property
     def text(self) -> dict:
@@ -284,6 +299,8 @@ class View:
 
     def relation_name(self, kind: str) -> str:
         """An edge kind in the legend."""
+        if kind in self.names:
+            return self.names[kind]
         if kind in self.text["relations"]:
             return self.text["relations"][kind]
         if kind == "other":
@@ -294,7 +311,7 @@ class View:
         """The tooltip: source — how → target (realisation)."""
         if e.kind == "replaces":
             how = self.text["relations"]["replaces"]
-        elif e.kind in RELATION_KINDS or e.kind == "involves":
+        elif e.kind in RELATION_KINDS or e.kind in ("involves", *self.names):
             how = self.idx.label(e.prop, self.lang)
         else:
             how = _local(e.prop)
@@ -346,6 +363,38 @@ def network(
     if not view.nodes:
         return _empty(view, title, desc)
     return _draw(view, _layout(view), title, desc)
+
+
+# One colour per predicate of an answer, the Okabe-Ito ones first; further predicates share
+# "other" (their tooltips still name them).
+ANSWER_COLOURS = (
+    "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00",
+    "#56b4e9", "#7a5195", "#8c564b", "#117733", "#882255",
+)  # fmt: skip
+
+
+def answer_network(pub, lang: str, public: str, links: list[tuple[str, str, str]]) -> str:
+    """The graph of a query's answer as SVG: `links` are its (subject, predicate, object)
+    triples between two resources (a blank node as "_:id"); literals are not drawn. Nodes are
+    named, kinded and linked as in the dependency network; each predicate gets a colour."""
+    _svg.check_lang(lang)
+    idx = _svg.index(pub, public)
+    predicates = sorted({p for _, p, _ in links}, key=lambda p: (idx.label(p, lang), p))
+    kind_of = {p: f"p{n}" if n < len(ANSWER_COLOURS) else "other" for n, p in enumerate(predicates)}
+    styles = {f"p{n}": (colour, 2.0) for n, colour in enumerate(ANSWER_COLOURS)}
+    styles["other"] = EDGE_STYLE["other"]
+    names = {kind_of[p]: idx.label(p, lang) for p in predicates if kind_of[p] != "other"}
+    edges = sorted({(s, o, p) for s, p, o in links})
+    edges = [Edge(s, o, kind_of[p], p, "") for s, o, p in edges]
+    nodes = sorted({e.source for e in edges} | {e.target for e in edges})
+    kinds, classes = _kinds(pub, nodes)
+    known = pub.cache.get((_graph,), lambda: _graph(pub))
+    graph = Graph(kinds, classes, known.identifiers, edges)
+    order = (*styles,)
+    view = View(graph, idx, lang, None, kinds, edges, styles, order, names)
+    text = view.text
+    desc = text["result_desc"].format(nodes=len(nodes), edges=len(edges))
+    return _draw(view, _layout(view), text["result"], desc)
 
 
 def _initiatives_of(pub, focus_area: str) -> list[str]:
@@ -565,8 +614,10 @@ def _draw(view: View, boxes: dict[str, Box], title: str, desc: str) -> str:
     head = 34 + 12 + legend_h + 16
     height = head + height_graph + 2 * PAD
 
-    root = _svg.svg_root(round(width), round(height), IDENT, title, desc)
-    _arrowheads(el(root, "defs"))
+    # The whole portfolio at a size that reads (12 px text), in a frame that scrolls.
+    whole = view.around is None and not view.names
+    root = _svg.svg_root(round(width), round(height), IDENT, title, desc, natural=whole)
+    _arrowheads(el(root, "defs"), view)
     el(root, "text", title, x=PAD, y=34, font_size=20, font_weight="bold")
     legend = el(root, "g", class_="legend")
     _svg.legend_swatch_row(legend, PAD, 34 + 28, legend_items, width - 2 * PAD)
@@ -587,15 +638,17 @@ def _legend_items(view: View) -> list[tuple]:
     ]
     present = {e.kind for e in view.edges}
     items += [
-        (_edge_swatch(kind), view.relation_name(kind)) for kind in EDGE_ORDER if kind in present
+        (_edge_swatch(view.styles[kind], kind), view.relation_name(kind))
+        for kind in view.order
+        if kind in present
     ]
     if any(e.realisation == "planned" for e in view.edges):
         items.append((_dash_swatch(), f"{view.text['realised']}, {view.text['dashed']}"))
     return items
 
 
-def _arrowheads(defs: ET.Element) -> None:
-    for kind in EDGE_ORDER:
+def _arrowheads(defs: ET.Element, view: View) -> None:
+    for kind in view.order:
         involves = kind == "involves"
         marker = el(
             defs,
@@ -609,7 +662,7 @@ def _arrowheads(defs: ET.Element) -> None:
             markerUnits="userSpaceOnUse" if involves else "strokeWidth",
             orient="auto",
         )
-        el(marker, "path", d="M0,0 L10,5 L0,10 z", fill=EDGE_STYLE[kind][0])
+        el(marker, "path", d="M0,0 L10,5 L0,10 z", fill=view.styles[kind][0])
 
 
 def _ports(edges: list[Edge], boxes: dict[str, Box], oy: float) -> dict:
@@ -665,7 +718,7 @@ def _draw_edges(layer: ET.Element, view: View, boxes: dict[str, Box], ports: dic
     for n in involves + stated:  # the stated relations drawn on top
         e = edges[n]
         d = _edge_path(boxes[e.source], boxes[e.target], ports[(n, "s")], ports[(n, "t")])
-        colour, stroke = EDGE_STYLE[e.kind]
+        colour, stroke = view.styles[e.kind]
         group = el(
             layer,
             "g",
@@ -758,8 +811,8 @@ def _node_swatch(kind: str):
     return draw
 
 
-def _edge_swatch(kind: str):
-    colour, stroke = EDGE_STYLE[kind]
+def _edge_swatch(style: tuple[str, float], kind: str):
+    colour, stroke = style
 
     def draw(group, x, y):
         el(

@@ -11,7 +11,7 @@ from functools import cached_property
 from sundhedsgraf.pages.labels import Index
 
 from . import _svg
-from ._svg import el, text_width
+from ._svg import el
 
 BY = ("focus-area", "owner")
 STATUS_ORDER = (
@@ -73,11 +73,16 @@ TEXT = {
     },
 }
 
-PAD = 30.0
-BAR_H = 30.0
-BAR_GAP = 14.0
-UNIT_W = 64.0  # pixels per initiative
-LABEL_LIMIT = 48
+# Narrow enough to read on a 390 px phone without scrolling sideways: each bar under its name,
+# the title and axis name wrapped, an initiative as wide as the widest bar leaves room for.
+WIDTH = 360.0
+PAD = 16.0
+BAR_H = 26.0
+LABEL_H = 18.0  # the name's line above its bar
+BAR_GAP = 12.0
+UNIT_W = 64.0  # pixels per initiative, at most
+TOTAL_ROOM = 40.0  # right of the longest bar, for its total
+TITLE_SIZE = 18
 
 
 def _local(iri: str) -> str:
@@ -198,38 +203,44 @@ def portfolio(pub, lang: str, public: str, by: str = "focus-area") -> str:
     chart = Chart(tally, _svg.index(pub, public), lang, by, _status_colours(tally.statuses))
     title, desc = chart.title_and_desc()
 
-    bar_labels = {g: _svg.truncate(chart.bar_label(g), LABEL_LIMIT) for g in chart.order}
-    label_w = max([text_width(v, 13) for v in bar_labels.values()] + [120.0]) + 20
+    room = WIDTH - 2 * PAD
+    bar_labels = {g: _svg.fit(chart.bar_label(g), 13, room) for g in chart.order}
     scale_max = max(1, max((tally.total(g) for g in tally.cells), default=0))
-    x0 = PAD + label_w
+    unit = min(UNIT_W, (room - TOTAL_ROOM) / scale_max)
     legend_items = [(_swatch(fill), chart.status_name(s)) for s, (fill, _) in chart.colours.items()]
-    width = max(x0 + scale_max * UNIT_W + 60 + PAD, 760.0)
+    lines = _svg.wrap(title, TITLE_SIZE, room)
+    head = 30 + 24 * (len(lines) - 1)  # the last title line's baseline
     scratch = el(None, "g")
-    legend_h = _svg.legend_swatch_row(scratch, PAD, 0, legend_items, width - 2 * PAD)
-    body = 34 + 22 + legend_h + 14
-    plot_h = max(1, len(chart.order)) * (BAR_H + BAR_GAP) + BAR_GAP
+    legend_h = _svg.legend_swatch_row(scratch, PAD, 0, legend_items, room)
+    body = head + 22 + legend_h + 14
+    plot_h = max(1, len(chart.order)) * (LABEL_H + BAR_H + BAR_GAP) + BAR_GAP
     bottom = body + plot_h
-    height = bottom + 58 + PAD
+    axis = chart.text["axis"] if chart.by == "focus-area" else chart.text["axis_owner"]
+    axis_lines = _svg.wrap(axis, 12, room)
+    height = bottom + 40 + 16 * len(axis_lines) + PAD
 
-    root = _svg.svg_root(round(width), round(height), f"sg-portfolio-{by}", title, desc)
-    el(root, "text", title, x=PAD, y=34, font_size=20, font_weight="bold")
+    root = _svg.svg_root(WIDTH, round(height), f"sg-portfolio-{by}", title, desc, natural=True)
+    heading = el(root, "text", x=PAD, y=30, font_size=TITLE_SIZE, font_weight="bold")
+    for n, line in enumerate(lines):
+        el(heading, "tspan", line, x=PAD, dy=0 if n == 0 else 24)
     legend = el(root, "g", class_="legend")
-    _svg.legend_swatch_row(legend, PAD, 34 + 28, legend_items, width - 2 * PAD)
-    _draw_axis(el(root, "g", class_="axis"), chart, x0, scale_max, body, bottom)
+    _svg.legend_swatch_row(legend, PAD, head + 28, legend_items, room)
+    _draw_axis(el(root, "g", class_="axis"), scale_max, unit, body, bottom, axis_lines)
     bars = el(root, "g", class_="bars")
     if not chart.order:
-        el(bars, "text", chart.text["none"], x=x0 + 12, y=body + 30, font_size=14, fill=_svg.MUTED)
+        el(bars, "text", chart.text["none"], x=PAD, y=body + 30, font_size=14, fill=_svg.MUTED)
     for n, g in enumerate(chart.order):
-        _draw_bar(bars, chart, g, bar_labels[g], x0, body + BAR_GAP + n * (BAR_H + BAR_GAP))
+        y = body + BAR_GAP + n * (LABEL_H + BAR_H + BAR_GAP) + LABEL_H
+        _draw_bar(bars, chart, g, bar_labels[g], unit, y)
     return _svg.to_string(root)
 
 
-def _draw_axis(axis, chart: Chart, x0: float, scale_max: int, body: float, bottom: float):
-    """Grid lines with their counts, the base line and its name."""
-    plot_w = scale_max * UNIT_W
-    step = 1 if scale_max <= 15 else 5
+def _draw_axis(axis, scale_max: int, unit: float, body: float, bottom: float, name: list[str]):
+    """Grid lines with their counts, the base line and its name (in lines)."""
+    x0, plot_w = PAD, scale_max * unit
+    step = next(s for s in (1, 2, 5, 10, 20, 50, 100) if s * unit >= 22 or s == 100)
     for tick in range(0, scale_max + 1, step):
-        x = x0 + tick * UNIT_W
+        x = x0 + tick * unit
         el(
             axis,
             "line",
@@ -242,30 +253,23 @@ def _draw_axis(axis, chart: Chart, x0: float, scale_max: int, body: float, botto
         )
         el(axis, "text", str(tick), x=x, y=bottom + 18, text_anchor="middle", fill=_svg.MUTED)
     el(axis, "line", x1=x0, y1=bottom, x2=x0 + plot_w, y2=bottom, stroke="#5b6770", stroke_width=1)
-    axis_label = chart.text["axis"] if chart.by == "focus-area" else chart.text["axis_owner"]
-    el(
-        axis,
-        "text",
-        axis_label,
-        x=x0 + plot_w / 2,
-        y=bottom + 42,
-        text_anchor="middle",
-        font_weight="bold",
-    )
+    label = el(axis, "text", x=PAD, y=bottom + 42, font_weight="bold")
+    for n, line in enumerate(name):
+        el(label, "tspan", line, x=PAD, dy=0 if n == 0 else 16)
 
 
-def _draw_bar(bars, chart: Chart, g: str, label: str, x0: float, y: float) -> None:
-    """A bar's name, its segments from x0 rightwards and its total after them."""
+def _draw_bar(bars, chart: Chart, g: str, label: str, unit: float, y: float) -> None:
+    """A bar's name above it, its segments from PAD rightwards and its total after them."""
     total = chart.tally.total(g)
     bar = el(bars, "g", class_="bar", data_iri=g, data_total=total)
     anchor = _svg.link(bar, chart.idx, g)
     el(anchor, "title", f"{chart.bar_label(g)}: {total}")
-    el(anchor, "text", label, x=x0 - 10, y=y + BAR_H / 2 + 5, text_anchor="end", font_size=13)
-    x = x0
+    el(anchor, "text", label, x=PAD, y=y - 5, font_size=13)
+    x = PAD
     for s, (fill, ink) in chart.colours.items():
         members = chart.tally.cells[g].get(s)
         if members:
-            x += _draw_segment(anchor, chart, g, s, members, x, y, fill, ink)
+            x += _draw_segment(anchor, chart, g, s, members, x, y, unit, fill, ink)
     el(
         anchor,
         "text",
@@ -278,10 +282,10 @@ def _draw_bar(bars, chart: Chart, g: str, label: str, x0: float, y: float) -> No
     )
 
 
-def _draw_segment(parent, chart: Chart, g, s, members, x, y, fill, ink) -> float:
+def _draw_segment(parent, chart: Chart, g, s, members, x, y, unit, fill, ink) -> float:
     """One status's part of a bar, its count on it; returns its width."""
     count = len(members)
-    w = count * UNIT_W
+    w = count * unit
     segment = el(parent, "g", class_="segment", data_status=s or None, data_count=count)
     numbers = chart.tally.numbers
     ids = ", ".join(sorted((numbers.get(i) or i for i in members), key=_svg.identifier_key))
