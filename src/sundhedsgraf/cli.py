@@ -1,4 +1,4 @@
-"""The `sundhedsgraf` command line: build, validate, query, export, stats, format."""
+"""The `sundhedsgraf` command line: build, validate, query, export, stats, format, link, serve."""
 
 import argparse
 import sys
@@ -6,14 +6,14 @@ from dataclasses import fields
 from pathlib import Path
 
 from sundhedsgraf import __version__
-from sundhedsgraf.build import stats
+from sundhedsgraf.build import linked, stats
 from sundhedsgraf.build.formatting import format_file
-from sundhedsgraf.build.pipeline import base_iri, build, prepare, summary
+from sundhedsgraf.build.pipeline import base_iri, build, build_time, prepare, summary
 from sundhedsgraf.build.sources import data_files
 from sundhedsgraf.errors import SundhedsgrafError, naming
 from sundhedsgraf.formats import RDF_BY_NAME
 from sundhedsgraf.namespaces import prefixes
-from sundhedsgraf.publication import build_folder, open_publication
+from sundhedsgraf.publication import build_folder, open_publication, read_manifest
 from sundhedsgraf.settings import Settings, env_name, kind
 from sundhedsgraf.sparql import console as query
 
@@ -87,6 +87,37 @@ def cmd_format(args) -> int:
         return 1 if unformatted else 0
     out(f"formatted {len(unformatted)} of {len(paths)} files\n")
     return 0
+
+
+def cmd_link_load(args) -> int:
+    titles = {"da": args.title} | ({"en": args.title_en} if args.title_en else {})
+    base = link_base(args)
+    options = linked.Options(base, build_time(), args.source, args.licence, args.format)
+    dataset, written = linked.load(
+        args.root, args.file, args.graph, titles, options, lambda: build(args.root, base)
+    )
+    # Into a backend: `--to URL` will push the store of `written.folder` here (publish --to).
+    out(f"loaded {dataset.triples} triples as <{dataset.graph}>; published {written.folder}\n")
+    return 0
+
+
+def cmd_link_list(args) -> int:
+    out(linked.listing(args.root) + "\n")
+    return 0
+
+
+def cmd_link_remove(args) -> int:
+    base = link_base(args)
+    dataset, written = linked.remove(args.root, args.graph, lambda: build(args.root, base))
+    out(f"removed <{dataset.graph}>; published {written.folder}\n")
+    return 0
+
+
+def link_base(args) -> str:
+    """The base to rebuild under: the option, else the current build's, else the usual one."""
+    if args.base_iri or not (args.root / "dist").is_dir():
+        return base_iri(args.base_iri)
+    return read_manifest(build_folder(args.root))["base_iri"]
 
 
 def cmd_serve(args) -> int:
@@ -165,10 +196,41 @@ def parser() -> argparse.ArgumentParser:
     add_settings(sub)
     sub.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
+    add_link(commands, common, base)
+
     sub = command("format", cmd_format, "rewrite data/*.ttl in the canonical Turtle style")
     sub.add_argument("--check", action="store_true", help="list files not canonical; write nothing")
     sub.add_argument("files", nargs="*", type=Path, help="files (default: every data/*.ttl)")
     return top
+
+
+def add_link(commands, common: argparse.ArgumentParser, base: argparse.ArgumentParser) -> None:
+    """`link load|list|remove`: outside datasets as named graphs beside ours (build/linked.py)."""
+    help = "outside datasets as named graphs beside ours, kept in linked/ and in every build"
+    link = commands.add_parser("link", help=help, description=help)
+    actions = link.add_subparsers(dest="action", required=True)
+    load = actions.add_parser(
+        "load",
+        parents=[common, base],
+        help="parse FILE, keep it in linked/ as the named graph --graph, and rebuild",
+    )
+    load.set_defaults(run=cmd_link_load)
+    load.add_argument(
+        "file", type=Path, help="Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD; .gz too"
+    )
+    load.add_argument("--graph", required=True, help="the named graph's IRI (outside the base IRI)")
+    load.add_argument("--title", required=True, help="its title in Danish")
+    load.add_argument("--title-en", help="its title in English")
+    load.add_argument("--source", help="where it comes from (URL); also the base of relative IRIs")
+    load.add_argument("--licence", help="its licence (URL)")
+    load.add_argument("--format", help="the RDF format (ttl, nt, nq, rdf, …), else by extension")
+    listed = actions.add_parser("list", parents=[common], help="the linked datasets")
+    listed.set_defaults(run=cmd_link_list)
+    remove = actions.add_parser(
+        "remove", parents=[common, base], help="take a linked dataset out of linked/ and rebuild"
+    )
+    remove.set_defaults(run=cmd_link_remove)
+    remove.add_argument("--graph", required=True, help="the named graph's IRI")
 
 
 def main(argv: list[str] | None = None) -> int:
