@@ -135,6 +135,13 @@ def test_a_graph_of_ours_or_no_iri_is_refused(built, cli, graph, message):
     assert snapshot(built) == before
 
 
+@pytest.mark.parametrize("option", ["--source", "--licence"])
+def test_a_source_or_licence_that_is_no_iri_is_refused(built, cli, option):
+    code, _, err = load(cli, built, SAMPLE, GRAPH, option, "see the web site")
+    assert code == 1
+    assert f"{option} 'see the web site' is not an absolute IRI" in err
+
+
 def test_a_failed_rebuild_keeps_linked_and_dist_as_they_were(built, cli, tmp_path):
     assert load(cli, built, SAMPLE)[0] == 0
     kept = {p.name: p.read_bytes() for p in (built / "linked").iterdir()}
@@ -280,3 +287,16 @@ def test_the_query_page_lists_the_twin_once_its_graph_is_loaded(
 
     assert "languages-with-eu-labels" in names(linked_root)
     assert "languages-with-eu-labels" not in names(real_root)  # not loaded there
+
+
+def test_the_dataset_page_lists_the_linked_dataset_apart(linked_server, linked_root):
+    page = linked_server.client.get("/doc/dataset?lang=en", headers={"accept": "text/html"}).text
+    linked = page.split('<section id="linked">', 1)[1].split("</section>", 1)[0]
+    assert "<h3>EU language table</h3>" in linked
+    assert f"<code>{GRAPH}</code>" in linked
+    assert "<dd>12</dd>" in linked and "1 January 2025" in linked
+    [file] = read_manifest(linked_root / "dist")["linked"]
+    assert f'href="{linked_server.url}dist/{file["file"]}" download' in linked
+    ours = read_manifest(linked_root / "dist")["triples"]
+    counts = page.split('<section id="counts">', 1)[1].split("</section>", 1)[0]
+    assert f'<span class="number">{ours:,}</span> triples' in counts

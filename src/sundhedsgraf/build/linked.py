@@ -70,12 +70,16 @@ def slug_of(graph: str) -> str:
     return f"{readable}-{hashlib.sha256(graph.encode()).hexdigest()[:8]}"
 
 
+def check_iri(option: str, value: str) -> None:
+    try:
+        ox.NamedNode(value)
+    except ValueError as error:
+        raise SundhedsgrafError(f"{option} {value!r} is not an absolute IRI: {error}") from None
+
+
 def check_graph(graph: str, base: str) -> None:
     """A graph IRI must be an absolute IRI outside our base (the base names our own graphs)."""
-    try:
-        ox.NamedNode(graph)
-    except ValueError as error:
-        raise SundhedsgrafError(f"--graph {graph!r} is not an absolute IRI: {error}") from None
+    check_iri("--graph", graph)
     if graph.startswith(base):
         raise SundhedsgrafError(
             f"--graph <{graph}> is under the base IRI <{base}>, which names this dataset's own "
@@ -168,6 +172,9 @@ def load(
     """Parse `path`, keep its normalised copy in linked/ as `graph` (replacing the one there)
     and rebuild; a failure anywhere leaves linked/ and dist/ as they were."""
     check_graph(graph, options.base)
+    for option, value in (("--source", options.source), ("--licence", options.licence)):
+        if value is not None:
+            check_iri(option, value)
     content, triples = normalise(path, graph, rdf_format(path, options.format), options.source)
     slug = slug_of(graph)
     linked = Linked(
