@@ -94,7 +94,11 @@ def read_all(root: Path) -> list[Linked]:
     found = []
     for path in sorted(folder.glob(PREFIX + "*.json")) if folder.is_dir() else []:
         with naming(path):
-            found.append(Linked(**json.loads(path.read_text(encoding="utf-8"))))
+            text = path.read_text(encoding="utf-8")
+        try:
+            found.append(Linked(**json.loads(text)))
+        except (ValueError, TypeError) as error:
+            raise SundhedsgrafError(f"{path} does not describe a linked dataset: {error}") from None
     return sorted(found, key=lambda linked: linked.graph)
 
 
@@ -166,7 +170,7 @@ def load(
     path: Path,
     graph: str,
     titles: dict[str, str],
-    options: "Options",
+    options: Options,
     rebuild: Callable[[], T],
 ) -> tuple[Linked, T]:
     """Parse `path`, keep its normalised copy in linked/ as `graph` (replacing the one there)
