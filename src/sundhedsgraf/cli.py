@@ -1,6 +1,7 @@
 """The `sundhedsgraf` command line: build, validate, query, export, stats, format, link, serve."""
 
 import argparse
+import os
 import sys
 from dataclasses import fields
 from pathlib import Path
@@ -12,7 +13,7 @@ from sundhedsgraf.build.pipeline import base_iri, build, build_time, prepare, su
 from sundhedsgraf.build.sources import data_files
 from sundhedsgraf.errors import SundhedsgrafError, naming
 from sundhedsgraf.formats import RDF_BY_NAME
-from sundhedsgraf.namespaces import prefixes
+from sundhedsgraf.namespaces import BASE_ENV, prefixes
 from sundhedsgraf.publication import build_folder, open_publication, read_manifest
 from sundhedsgraf.settings import Settings, env_name, kind
 from sundhedsgraf.sparql import console as query
@@ -114,8 +115,9 @@ def cmd_link_remove(args) -> int:
 
 
 def link_base(args) -> str:
-    """The base to rebuild under: the option, else the current build's, else the usual one."""
-    if args.base_iri or not (args.root / "dist").is_dir():
+    """The base to rebuild under: the option or $SUNDHEDSGRAF_BASE_IRI, else the current
+    build's, else the default."""
+    if args.base_iri or os.environ.get(BASE_ENV) or not (args.root / "dist").is_dir():
         return base_iri(args.base_iri)
     return read_manifest(build_folder(args.root))["base_iri"]
 

@@ -300,3 +300,13 @@ def test_the_dataset_page_lists_the_linked_dataset_apart(linked_server, linked_r
     ours = read_manifest(linked_root / "dist")["triples"]
     counts = page.split('<section id="counts">', 1)[1].split("</section>", 1)[0]
     assert f'<span class="number">{ours:,}</span> triples' in counts
+
+
+def test_a_load_rebuilds_under_the_base_of_the_current_build(project, cli):
+    base = "http://example.org/health/"
+    assert cli("build", "--root", project, "--base-iri", base)[0] == 0
+    code, _, err = load(cli, project, SAMPLE, base + "eu")
+    assert code == 1 and f"is under the base IRI <{base}>" in err
+    assert load(cli, project, SAMPLE)[0] == 0
+    assert read_manifest(project / "dist")["base_iri"] == base
+    assert GRAPH in open_publication(project).graphs
