@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 import pytest
 from conftest import build_root, copy_project
 from stores import oxigraph_store, virtuoso_store
@@ -380,3 +381,25 @@ def test_an_unreachable_store_is_named(real_root, cli):
     url = f"http://127.0.0.1:{free_port()}/store"
     code, out, err = cli("publish", "--root", real_root, "--to", url, "--dry-run")
     assert code == 1 and out == "" and url in err and "reading the published version" in err
+
+
+def test_link_load_and_remove_with_to_publish_into_the_store(store, tmp_path, cli, monkeypatch):
+    """`link load --to` adds the outside dataset to the store as its own graph; `link remove
+    --to` takes it out again; both leave our graphs as they were."""
+    root = build_root(copy_project(tmp_path))
+    sample = REPO / "tests/fixtures/federation/eu-authority-sample.ttl"
+    language = "http://publications.europa.eu/resource/authority/language"
+    for name, value in store.env.items():
+        monkeypatch.setenv(name, value)
+    to = ("--to", store.gsp_url, "--update-url", store.update_url, "--query-url", store.query_url)
+    code, out, err = cli(
+        "link", "load", sample, "--root", root, "--graph", language, "--title", "EU", *to
+    )
+    assert code == 0, err
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{language}> {{ ?s ?p ?o }} }}"
+    assert int(select(store, count)[0]["n"]["value"]) == len(list(ox.parse(path=sample)))
+    assert published_build(store) == open_publication(root).id
+    code, out, err = cli("link", "remove", "--root", root, "--graph", language, *to)
+    assert code == 0, err
+    assert int(select(store, count)[0]["n"]["value"]) == 0
+    assert titles(store) == {OLD}

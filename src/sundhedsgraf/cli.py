@@ -1,20 +1,21 @@
-"""The `sundhedsgraf` command line: build, validate, query, export, stats, format, serve,
+"""The `sundhedsgraf` command line: build, validate, query, export, stats, format, link, serve,
 publish."""
 
 import argparse
+import os
 import sys
 from dataclasses import fields
 from pathlib import Path
 
 from sundhedsgraf import __version__
-from sundhedsgraf.build import stats
+from sundhedsgraf.build import linked, stats
 from sundhedsgraf.build.formatting import format_file
-from sundhedsgraf.build.pipeline import base_iri, build, prepare, summary
+from sundhedsgraf.build.pipeline import base_iri, build, build_time, prepare, summary
 from sundhedsgraf.build.sources import data_files
 from sundhedsgraf.errors import SundhedsgrafError, naming
 from sundhedsgraf.formats import RDF_BY_NAME
-from sundhedsgraf.namespaces import prefixes
-from sundhedsgraf.publication import build_folder, open_publication
+from sundhedsgraf.namespaces import BASE_ENV, prefixes
+from sundhedsgraf.publication import build_folder, open_publication, read_manifest
 from sundhedsgraf.settings import Settings, env_name, kind
 from sundhedsgraf.sparql import console as query
 
@@ -90,6 +91,37 @@ def cmd_format(args) -> int:
     return 0
 
 
+def cmd_link_load(args) -> int:
+    titles = {"da": args.title} | ({"en": args.title_en} if args.title_en else {})
+    base = link_base(args)
+    options = linked.Options(base, build_time(), args.source, args.licence, args.format)
+    dataset, written = linked.load(
+        args.root, args.file, args.graph, titles, options, lambda: build(args.root, base)
+    )
+    out(f"loaded {dataset.triples} triples as <{dataset.graph}>; published {written.folder}\n")
+    return publish_to(args) if args.to else 0
+
+
+def cmd_link_list(args) -> int:
+    out(linked.listing(args.root) + "\n")
+    return 0
+
+
+def cmd_link_remove(args) -> int:
+    base = link_base(args)
+    dataset, written = linked.remove(args.root, args.graph, lambda: build(args.root, base))
+    out(f"removed <{dataset.graph}>; published {written.folder}\n")
+    return publish_to(args) if args.to else 0
+
+
+def link_base(args) -> str:
+    """The base to rebuild under: the option or $SUNDHEDSGRAF_BASE_IRI, else the current
+    build's, else the default."""
+    if args.base_iri or os.environ.get(BASE_ENV) or not (args.root / "dist").is_dir():
+        return base_iri(args.base_iri)
+    return read_manifest(build_folder(args.root))["base_iri"]
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -117,6 +149,11 @@ def cmd_serve(args) -> int:
 
 
 def cmd_publish(args) -> int:
+    return publish_to(args, args.dry_run)
+
+
+def publish_to(args, dry_run: bool = False) -> int:
+    """Write the current build into the store at `args.to` (publish, link load|remove --to)."""
     from sundhedsgraf import remote
     from sundhedsgraf.publish import publish, report
 
@@ -124,7 +161,7 @@ def cmd_publish(args) -> int:
     update_url = args.update_url or args.to
     with remote.client() as http:
         store = remote.Store(args.to, update_url, args.query_url or update_url, http)
-        outcome = publish(pub, store, args.dry_run, lambda line: print(line, file=sys.stderr))
+        outcome = publish(pub, store, dry_run, lambda line: print(line, file=sys.stderr))
     out(report(outcome, pub, args.to))
     return 0
 
@@ -185,19 +222,56 @@ def parser() -> argparse.ArgumentParser:
         "write the build's named graphs into a triple store (Graph Store Protocol + Update); "
         "credentials from $SUNDHEDSGRAF_STORE_USER/_PASSWORD/_AUTH or $SUNDHEDSGRAF_STORE_TOKEN",
     )
-    sub.add_argument("--to", required=True, metavar="URL", help="the Graph Store endpoint")
+    add_store(sub, required=True)
+    sub.add_argument("--dry-run", action="store_true", help="say what would change; change nothing")
+    add_link(commands, common, base)
+
+    sub = command("format", cmd_format, "rewrite data/*.ttl in the canonical Turtle style")
+    sub.add_argument("--check", action="store_true", help="list files not canonical; write nothing")
+    sub.add_argument("files", nargs="*", type=Path, help="files (default: every data/*.ttl)")
+    return top
+
+
+def add_store(sub: argparse.ArgumentParser, required: bool) -> None:
+    """Where `publish` (and `link load|remove --to`) writes: a store's endpoints."""
+    sub.add_argument("--to", required=required, metavar="URL", help="the Graph Store endpoint")
     sub.add_argument(
         "--update-url", metavar="URL", help="the SPARQL Update endpoint (default: --to)"
     )
     sub.add_argument(
         "--query-url", metavar="URL", help="the SPARQL Query endpoint (default: --update-url)"
     )
-    sub.add_argument("--dry-run", action="store_true", help="say what would change; change nothing")
 
-    sub = command("format", cmd_format, "rewrite data/*.ttl in the canonical Turtle style")
-    sub.add_argument("--check", action="store_true", help="list files not canonical; write nothing")
-    sub.add_argument("files", nargs="*", type=Path, help="files (default: every data/*.ttl)")
-    return top
+
+def add_link(commands, common: argparse.ArgumentParser, base: argparse.ArgumentParser) -> None:
+    """`link load|list|remove`: outside datasets as named graphs beside ours (build/linked.py)."""
+    help = "outside datasets as named graphs beside ours, kept in linked/ and in every build"
+    link = commands.add_parser("link", help=help, description=help)
+    actions = link.add_subparsers(dest="action", required=True)
+    load = actions.add_parser(
+        "load",
+        parents=[common, base],
+        help="parse FILE, keep it in linked/ as the named graph --graph, and rebuild",
+    )
+    load.set_defaults(run=cmd_link_load)
+    load.add_argument(
+        "file", type=Path, help="Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD; .gz too"
+    )
+    load.add_argument("--graph", required=True, help="the named graph's IRI (outside the base IRI)")
+    load.add_argument("--title", required=True, help="its title in Danish")
+    load.add_argument("--title-en", help="its title in English")
+    load.add_argument("--source", help="where it comes from (URL); also the base of relative IRIs")
+    load.add_argument("--licence", help="its licence (URL)")
+    load.add_argument("--format", help="the RDF format (ttl, nt, nq, rdf, …), else by extension")
+    add_store(load, required=False)
+    listed = actions.add_parser("list", parents=[common], help="the linked datasets")
+    listed.set_defaults(run=cmd_link_list)
+    remove = actions.add_parser(
+        "remove", parents=[common, base], help="take a linked dataset out of linked/ and rebuild"
+    )
+    remove.set_defaults(run=cmd_link_remove)
+    remove.add_argument("--graph", required=True, help="the named graph's IRI")
+    add_store(remove, required=False)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -146,7 +146,7 @@ def file_media_type(name: str) -> str:
     if name.endswith("-metadata.json"):
         return CSVW_METADATA
     extension = name.rpartition(".")[2]
-    known = {"json": JSON, "csv": CSV} | EXTENSIONS
+    known = {"json": JSON, "csv": CSV, "gz": "application/gzip"} | EXTENSIONS
     return known.get(extension, "application/octet-stream")
 
 

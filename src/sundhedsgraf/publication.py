@@ -7,6 +7,7 @@ once a second and loads a new build when it changes; whatever was derived from t
 (kept in its `BuildCache`) goes with it.
 """
 
+import gzip
 import hashlib
 import json
 import os
@@ -187,14 +188,19 @@ def media_type(name: str) -> str:
 
 
 def load_store(folder: str) -> ox.Store:
-    """The build's named graphs, and the dataset description as a graph of its own."""
+    """The build's named graphs, the dataset description as a graph of its own, and each linked
+    dataset (build/linked.py) as the named graph the manifest gives it."""
     store = ox.Store()
     store.load(path=Path(folder, DUMP), format=ox.RdfFormat.N_QUADS)
+    manifest = read_manifest(Path(folder)) if Path(folder, "manifest.json").is_file() else {}
     description = Path(folder, DESCRIPTION)
     if description.is_file():
-        base = base_of(store)
+        base = manifest.get("base_iri") or base_of(store)
         graph = ox.NamedNode(base + "graph/dataset") if base else ox.DefaultGraph()
         store.load(path=description, format=ox.RdfFormat.TURTLE, to_graph=graph)
+    for linked in manifest.get("linked", []):
+        with gzip.open(Path(folder, linked["file"])) as file:
+            store.load(file, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(linked["graph"]))
     return store
 
 

@@ -5,8 +5,6 @@ uses. Also a slow, a dead, a redirecting and an oversized remote, each a local s
 import http.server
 import json
 import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -14,7 +12,8 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import Server, free_port
+from conftest import Server
+from oxigraph_server import Oxigraph
 
 from sundhedsgraf.sparql.federation import CallFailed, rewrite
 from sundhedsgraf.sparql.guard import admit
@@ -27,41 +26,6 @@ EU = "http://publications.europa.eu/resource/authority/"
 TIME_LIMIT = 3
 MAX_BYTES = 4000
 SD = "http://www.w3.org/ns/sparql-service-description#"
-
-
-class Oxigraph:
-    """`oxigraph serve` in memory on a free port, loaded over its Graph Store Protocol."""
-
-    def __init__(self, data: Path):
-        binary = Path(sys.executable).parent / "oxigraph"  # from the test extra
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/query"
-        self.process = subprocess.Popen(
-            [binary, "serve", "--bind", f"127.0.0.1:{self.port}"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        self.load(data.read_bytes())
-
-    def load(self, turtle: bytes) -> None:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                response = httpx.post(
-                    f"http://127.0.0.1:{self.port}/store?default",
-                    content=turtle,
-                    headers={"content-type": "text/turtle"},
-                )
-                response.raise_for_status()
-                return
-            except httpx.TransportError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise RuntimeError("oxigraph serve did not start") from None
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        self.process.kill()
-        self.process.wait()
 
 
 class Stub(http.server.ThreadingHTTPServer):

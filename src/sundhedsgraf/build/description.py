@@ -18,11 +18,13 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, SKOS
 from sundhedsgraf import formats
 from sundhedsgraf.build import tables
 from sundhedsgraf.build.dumps import Build
+from sundhedsgraf.build.linked import Linked
 from sundhedsgraf.build.linksets import add_linksets
 from sundhedsgraf.namespaces import EXTRA_PREFIXES, prefixes, sg, shorten
 
 VOID = Namespace(EXTRA_PREFIXES["void"])
 SPDX = Namespace(EXTRA_PREFIXES["spdx"])
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "http://www.iana.org/assignments/media-types/"
@@ -65,8 +67,11 @@ KEYWORDS = {
 EXAMPLE_CLASSES = ["Initiative", "Relation", "Milestone"]
 
 
-def describe_dataset(build: Build, files: dict[str, bytes], version: str, day: date) -> Graph:
-    """The description of `published`, whose dumps were written as `files` (name -> bytes)."""
+def describe_dataset(
+    build: Build, files: dict[str, bytes], version: str, day: date, beside: list[Linked] = ()
+) -> Graph:
+    """The description of `build`, whose dumps were written as `files` (name -> bytes), and of
+    the linked datasets `beside` it."""
     base, graph = build.base, build.union
     dataset = URIRef(base + "id/dataset")
     g = Graph()
@@ -92,6 +97,8 @@ def describe_dataset(build: Build, files: dict[str, bytes], version: str, day: d
     for spec in tables.TABLES:
         add_table(g, dataset, spec, files[tables.file_of(spec)], base)
     add_linksets(g, dataset, graph, base)
+    for linked in beside:
+        add_linked(g, dataset, linked, files[linked.file], base)
     return g
 
 
@@ -351,7 +358,10 @@ def add_table(g: Graph, dataset: URIRef, spec: tables.TableSpec, content: bytes,
     g.add((schema, DCTERMS.title, Literal("CSVW metadata of the sundhedsgraf tables", lang="en")))
 
 
-def add_distribution(g: Graph, dataset: URIRef, file: File, content: bytes, base: str) -> URIRef:
+def add_distribution(
+    g: Graph, dataset: URIRef, file: File, content: bytes, base: str, licensed: bool = True
+) -> URIRef:
+    """A file of dist/ as a distribution of `dataset`, under our licence unless not `licensed`."""
     distribution = URIRef(f"{dataset}/distribution/{file.key}")
     checksum = URIRef(f"{distribution}/sha256")
     url = URIRef(f"{base}dist/{file.name}")
@@ -365,7 +375,8 @@ def add_distribution(g: Graph, dataset: URIRef, file: File, content: bytes, base
     g.add((distribution, DCAT.mediaType, media_type))
     file_type = authority(g, "file-type", file.file_type, DCTERMS.MediaTypeOrExtent)
     g.add((distribution, DCTERMS["format"], file_type))
-    g.add((distribution, DCTERMS.license, licence(g)))
+    if licensed:
+        g.add((distribution, DCTERMS.license, licence(g)))
     size = Literal(len(content), datatype=XSD.nonNegativeInteger)
     g.add((distribution, DCAT.byteSize, size))
     g.add((distribution, SPDX.checksum, checksum))
@@ -375,3 +386,70 @@ def add_distribution(g: Graph, dataset: URIRef, file: File, content: bytes, base
     digest = hashlib.sha256(content).hexdigest()
     g.add((checksum, SPDX.checksumValue, Literal(digest, datatype=XSD.hexBinary)))
     return distribution
+
+
+SOURCE_DESCRIPTION = {
+    "da": "Det oprindelige datasæt hos dets udgiver, som den linkede kopi er indlæst fra.",
+    "en": "The original dataset at its publisher, from which the linked copy was loaded.",
+}
+LINKED_DESCRIPTION = {
+    "da": "Et datasæt udefra, indlæst ved siden af sundhedsgraf som den navngivne graf <{graph}> "
+    "og søgbart i samme SPARQL-endpoint. Det er ikke en del af sundhedsgrafs egne tal.",
+    "en": "An outside dataset, loaded beside sundhedsgraf as the named graph <{graph}> and "
+    "queryable at the same SPARQL endpoint. It is not part of sundhedsgraf's own counts.",
+}
+
+
+def add_linked(g: Graph, dataset: URIRef, linked: Linked, content: bytes, base: str) -> None:
+    """A linked dataset, `<base>id/dataset/linked/<slug>`: its own title, source, licence,
+    triples and date loaded, the named graph it is in (`sd:name`), its file as a distribution;
+    related to ours (`dcterms:relation`), not a part of it, so its triples are not ours."""
+    node = URIRef(f"{dataset}/linked/{linked.slug}")
+    g.add((dataset, DCTERMS.relation, node))
+    g.add((URIRef(f"{dataset}/catalog"), DCAT.dataset, node))
+    g.add((URIRef(f"{dataset}/sparql-service"), DCAT.servesDataset, node))
+    g.add((node, RDF.type, DCAT.Dataset))
+    g.add((node, RDF.type, VOID.Dataset))
+    for lang, title in linked.titles.items():
+        g.add((node, DCTERMS.title, Literal(title, lang=lang)))
+    for lang, text in LINKED_DESCRIPTION.items():
+        g.add((node, DCTERMS.description, Literal(text.format(graph=linked.graph), lang=lang)))
+    if linked.source:
+        add_source(g, node, URIRef(linked.source), linked.titles)
+    if linked.licence:
+        g.add((node, DCTERMS.license, URIRef(linked.licence)))
+        g.add((URIRef(linked.licence), RDF.type, DCTERMS.LicenseDocument))
+    g.add((node, VOID.triples, Literal(linked.triples)))
+    g.add((node, DCTERMS.issued, Literal(linked.loaded, datatype=XSD.dateTime)))
+    g.add((node, SD.name, URIRef(linked.graph)))
+    g.add((node, VOID.sparqlEndpoint, URIRef(base + "sparql")))
+    title = linked.titles.get("en") or next(iter(linked.titles.values()))
+    file = File(
+        "ntriples-gzip",
+        linked.file,
+        formats.RDF_BY_NAME["nt"].media_type,
+        formats.RDF_BY_NAME["nt"].file_type,
+        {"da": f"{title} som N-Triples (gzip)", "en": f"{title} as N-Triples (gzip)"},
+        {
+            "da": f"Grafen <{linked.graph}> som den blev indlæst, i N-Triples, komprimeret.",
+            "en": f"The graph <{linked.graph}> as loaded, in N-Triples, compressed.",
+        },
+    )
+    distribution = add_distribution(g, node, file, content, base, licensed=False)
+    if linked.licence:
+        g.add((distribution, DCTERMS.license, URIRef(linked.licence)))
+    gzip_type = URIRef(IANA + "application/gzip")
+    g.add((gzip_type, RDF.type, DCTERMS.MediaType))
+    g.add((distribution, DCAT.compressFormat, gzip_type))
+    g.add((node, VOID.dataDump, URIRef(f"{base}dist/{linked.file}")))
+
+
+def add_source(g: Graph, node: URIRef, source: URIRef, titles: dict[str, str]) -> None:
+    """The original of a linked dataset: DCAT-AP's `dcterms:source` is a dcat:Dataset, with
+    a title and a description."""
+    g.add((node, DCTERMS.source, source))
+    g.add((source, RDF.type, DCAT.Dataset))
+    for lang, title in titles.items():
+        g.add((source, DCTERMS.title, Literal(title, lang=lang)))
+    for lang, text in SOURCE_DESCRIPTION.items():
+        g.add((source, DCTERMS.description, Literal(text, lang=lang)))

@@ -9,7 +9,7 @@ from pathlib import Path
 from rdflib.term import Node
 
 from sundhedsgraf import __version__
-from sundhedsgraf.build import dcat_ap, stats, tables
+from sundhedsgraf.build import dcat_ap, linked, stats, tables
 from sundhedsgraf.build.description import describe_dataset
 from sundhedsgraf.build.dumps import Build, dump_json, jsonld, render
 from sundhedsgraf.build.entailment import entail
@@ -78,15 +78,22 @@ def build(root: Path, base: str) -> Written:
         )
     graphs, when = validated.build, build_time()
     files = render(graphs) | tables.render(graphs)
-    description = describe_dataset(graphs, files, __version__, when.date())
+    beside = linked.read_all(root)  # outside datasets, each its own file and named graph
+    for dataset in beside:
+        linked.check_graph(dataset.graph, base)
+        files[dataset.file] = linked.contents(root, dataset)
+    description = describe_dataset(graphs, files, __version__, when.date(), beside)
     dcat_ap.require_conformance(description, prefixes(base, extra=True))  # raises if not
     files["dataset.ttl"] = to_turtle(description, prefixes(base, extra=True)).encode()
     files["dataset.jsonld"] = jsonld(description, context(base)).encode()
-    files["manifest.json"] = manifest(files, len(graphs.union), when, base).encode()
+    files["manifest.json"] = manifest(files, len(graphs.union), when, base, beside).encode()
     return Written(validated, files, publish(root, files))
 
 
-def manifest(files: dict[str, bytes], triples: int, when: datetime, base: str) -> str:
+def manifest(
+    files: dict[str, bytes], triples: int, when: datetime, base: str, beside: list[linked.Linked]
+) -> str:
+    """The files with their SHA-256; `triples` are ours, the linked graphs are counted apart."""
     listed = [
         {"name": name, "bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()}
         for name, content in sorted(files.items())
@@ -98,6 +105,7 @@ def manifest(files: dict[str, bytes], triples: int, when: datetime, base: str) -
             "built": when.isoformat(timespec="seconds"),
             "triples": triples,
             "files": listed,
+            "linked": [{"graph": d.graph, "file": d.file, "triples": d.triples} for d in beside],
         }
     )
 

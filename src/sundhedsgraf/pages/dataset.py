@@ -16,6 +16,7 @@ from sundhedsgraf.settings import Settings
 
 DCAT = "http://www.w3.org/ns/dcat#"
 VOID = "http://rdfs.org/ns/void#"
+SD = "http://www.w3.org/ns/sparql-service-description#"
 FOAF = "http://xmlns.com/foaf/0.1/"
 VCARD = "http://www.w3.org/2006/vcard/ns#"
 OWL_VERSION = "http://www.w3.org/2002/07/owl#versionInfo"
@@ -61,6 +62,7 @@ def dataset_view(pub: Publication, idx: Index, lang: str) -> dict:
         "modified": date(store, iri, DCTERMS + "modified", lang),
         "counts": counts(store, iri, lang),
         "distributions": distributions(pub, idx, iri, lang),
+        "linked": linked_datasets(pub, idx, iri, lang),
         "citation": first_value(store, iri, DCTERMS + "bibliographicCitation"),
         "sources": [link(idx, o.value, lang) for o in named(store, iri, PROV_DERIVED)],
     }
@@ -123,6 +125,31 @@ def distributions(pub: Publication, idx: Index, iri: str, lang: str) -> list[dic
             }
         )
     return sorted(rows, key=lambda r: r["title"])
+
+
+def linked_datasets(pub: Publication, idx: Index, iri: str, lang: str) -> list[dict]:
+    """The datasets loaded beside ours (`sundhedsgraf link load`), as the description has them."""
+    store, rows = pub.store, []
+    for node in named(store, iri, DCTERMS + "relation"):
+        graph = first_value(store, node.value, SD + "name")
+        if graph is None:
+            continue
+        title = literal_in(store, node.value, DCTERMS + "title", lang)
+        licences = named(store, node.value, DCTERMS + "license")
+        rows.append(
+            {
+                "title": title[0] if title else graph,
+                "graph": graph,
+                "triples": i18n.format_number(
+                    first_value(store, node.value, VOID + "triples") or "0", lang
+                ),
+                "loaded": date(store, node.value, DCTERMS + "issued", lang),
+                "source": first_value(store, node.value, DCTERMS + "source"),
+                "licence": licence(idx, licences[0].value, lang) if licences else None,
+                "files": distributions(pub, idx, node.value, lang),
+            }
+        )
+    return sorted(rows, key=lambda r: r["graph"])
 
 
 def dataset_page(

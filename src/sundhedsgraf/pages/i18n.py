@@ -409,6 +409,16 @@ UI = {
     "count_classes": ("klasser", "classes"),
     "count_properties": ("egenskaber", "properties"),
     "distributions": ("Filer at hente", "Files to download"),
+    "linked_title": ("Linkede datasæt", "Linked datasets"),
+    "linked_intro": (
+        "Datasæt udefra, indlæst ved siden af dette, hver som sin egen navngivne graf i samme "
+        "SPARQL-endpoint. Deres tripler tælles ikke med i tallene ovenfor.",
+        "Outside datasets loaded beside this one, each as a named graph of its own in the same "
+        "SPARQL endpoint. Their triples are not counted in the numbers above.",
+    ),
+    "graph": ("Graf", "Graph"),
+    "loaded": ("Indlæst", "Loaded"),
+    "source": ("Kilde", "Source"),
     "size": ("Størrelse", "Size"),
     "how_to_cite": ("Sådan citerer du", "How to cite"),
     "derived_from": ("Udledt af", "Derived from"),

@@ -8,6 +8,7 @@ Everything is rendered here, so the page works without JavaScript: the query com
 """
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -36,6 +37,7 @@ CHART_MAX = 100  # bars
 TURTLE_MAX = 2000  # triples shown as Turtle
 RESOURCES_MAX = 100
 PICTURE_MAX = 150  # edges of the answer's network picture: above it, no longer legible
+NAMED_GRAPH = re.compile(r"\bGRAPH\s*<([^>]*)>")
 QUERY_FOLDERS = (Path("queries"), Path(__file__).resolve().parents[3] / "queries")
 _NUMBERS = """integer decimal double float int long short byte nonNegativeInteger positiveInteger
     negativeInteger nonPositiveInteger unsignedInt unsignedLong unsignedShort unsignedByte"""
@@ -52,14 +54,17 @@ def examples(pub: Publication, settings: Settings) -> list[dict]:
 
 
 def read_examples(pub: Publication, root: Path) -> list[dict]:
+    """queries/*.rq, then queries/linked/*.rq whose every `GRAPH <…>` is a graph of the build
+    (a query of a linked dataset is shown once that dataset is loaded)."""
     found = []
     for folder in (root / QUERY_FOLDERS[0], QUERY_FOLDERS[1]):
         if folder.is_dir():
-            for path in sorted(folder.glob("*.rq")):
+            for path in sorted(folder.glob("*.rq")) + sorted(folder.glob("linked/*.rq")):
                 text = path.read_text(encoding="utf-8")
                 if pub.base != DEFAULT_BASE:
                     text = text.replace(DEFAULT_BASE, pub.base)
-                found.append({"name": path.stem, "text": text, **comment_fields(text)})
+                if set(NAMED_GRAPH.findall(text)) <= set(pub.graphs):
+                    found.append({"name": path.stem, "text": text, **comment_fields(text)})
             break
     return found
 
