@@ -171,16 +171,15 @@ def from_address(url: str, address: str) -> httpx.Client:
 def test_the_replicas_see_the_client_nginx_saw(behind_nginx):
     # a budget that one query spends, refilling in no time the test could wait
     nginx, replicas = behind_nginx("--client-budget", "0.000001", "--budget-window", "3600")
-    spender = from_address(nginx.url, "127.0.0.2")
     statuses = []
-    for number in range(6):  # forged addresses: a client that would seem new every time
-        forged = f"203.0.113.{number}"
-        response = on_budget(spender, number, {"X-Real-IP": forged, "X-Forwarded-For": forged})
-        statuses.append(response.status_code)
+    with from_address(nginx.url, "127.0.0.2") as spender:
+        for number in range(6):  # forged addresses: a client that would seem new every time
+            forged = {"X-Real-IP": f"203.0.113.{number}", "X-Forwarded-For": f"203.0.113.{number}"}
+            statuses.append(on_budget(spender, number, forged).status_code)
     # each replica served the client once, then found its budget spent, whatever it claimed
     assert sorted(statuses) == [200, 200, 429, 429, 429, 429], statuses
-    other = from_address(nginx.url, "127.0.0.3")  # another client, also through nginx
-    assert [on_budget(other, n).status_code for n in (10, 11)] == [200, 200]
+    with from_address(nginx.url, "127.0.0.3") as other:  # another client, also through nginx
+        assert [on_budget(other, n).status_code for n in (10, 11)] == [200, 200]
     # sent straight to a replica, the header is believed: nginx is what makes it true
     direct = on_budget(replicas[0].client, 20, {"X-Real-IP": "198.51.100.1"})
     assert direct.status_code == 200
@@ -213,6 +212,9 @@ def test_a_new_build_reaches_every_replica_within_seconds(behind_nginx, tmp_path
 
     wait_until(all_switched, SWITCH_SECONDS)
     print(f"switched after {max(switched.values()):.2f} s: {switched}")
+    # and from then on nginx has only the new build to pass on, whichever replica answers
+    new = [nginx.client.get("/dist/manifest.json").headers["etag"] for _ in range(4)]
+    assert old not in new
 
 
 def test_the_docs_show_the_files_as_they_are():
