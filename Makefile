@@ -3,6 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
 VIRTUOSO := /usr/bin/virtuoso-t
+NGINX := /usr/sbin/nginx
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: run test clean
@@ -14,7 +15,7 @@ run: $(VENV)/.installed
 	$(BIN)/sundhedsgraf serve
 
 # Lint, check the format of code and data, run the test suite (browser tests included).
-test: $(VENV)/.installed-test $(CHROMIUM) $(VIRTUOSO)
+test: $(VENV)/.installed-test $(CHROMIUM) $(VIRTUOSO) $(NGINX)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sundhedsgraf format --check
@@ -29,6 +30,12 @@ $(CHROMIUM):
 # starting or enabling the package's own service.
 $(VIRTUOSO):
 	$(SUDO) sh scripts/install-virtuoso.sh
+# The reverse-proxy tests run Debian's nginx, their own instance on a free port, as this user;
+# installed when missing. The package's own service (port 80) is not wanted: it is stopped.
+$(NGINX):
+	$(SUDO) apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx
+	-$(SUDO) systemctl disable --now nginx
 
 clean:
 	rm -rf $(VENV) dist .dist-builds

@@ -1,6 +1,7 @@
 """The HTTP app: `create_app(settings)` and the one table of its routes."""
 
 import asyncio
+import re
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlencode
@@ -68,7 +69,9 @@ def create_app(settings: Settings) -> FastAPI:
             pool.start(str(current.get().folder)),
             asyncio.to_thread(current.warm, current.publication),
         )
+        watching = asyncio.create_task(watch(current))
         yield
+        watching.cancel()
         await pool.close()
 
     app = FastAPI(
@@ -79,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
         # FastAPI's Swagger UI and ReDoc pages load scripts from a CDN; ours use no network
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=operation_base,
     )
     app.state.settings, app.state.current, app.state.pool = settings, current, pool
     app.add_middleware(
@@ -92,7 +96,41 @@ def create_app(settings: Settings) -> FastAPI:
     add_error_handlers(app)
     endpoint = add_routes(app, settings, current, pool, answers)
     app.add_middleware(SparqlFront, handler=endpoint)  # outermost
+    app.openapi = stable_openapi(app)
     return app
+
+
+def operation_base(route) -> str:
+    """The start of a route's OpenAPI operation ids (FastAPI's default adds one method of the
+    route's set of methods, which is not the same in every process)."""
+    return re.sub(r"\W", "_", route.name + route.path_format)
+
+
+def stable_openapi(app: FastAPI):
+    """FastAPI's OpenAPI description in one order, the same bytes in every process (replicas
+    give the same answers): operations sorted by method, each id ending in its method."""
+    make = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = make()
+            for path, operations in schema["paths"].items():
+                schema["paths"][path] = {
+                    method: operation | {"operationId": f"{operation['operationId']}_{method}"}
+                    for method, operation in sorted(operations.items())
+                }
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return openapi
+
+
+async def watch(current: Current) -> None:
+    """Look for a new build every second, also when no request comes: a replica nobody asked
+    for a while answers its next request from the newest build too."""
+    while True:
+        current.get()  # a new build is loaded and warmed on a thread of its own
+        await asyncio.sleep(current.CHECK_EVERY)
 
 
 def budgets(settings: Settings) -> Budgets:

@@ -144,6 +144,9 @@ def cmd_serve(args) -> int:
         port=settings.port,
         log_level=args.log_level,
         access_log=args.log_level == "debug",
+        # who a client is comes from --client-header alone: uvicorn would otherwise believe an
+        # X-Forwarded-For from any local client
+        proxy_headers=False,
     )
     return 0
 

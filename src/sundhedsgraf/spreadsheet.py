@@ -2,7 +2,9 @@
 
 Each value is written as what it is: numbers as numbers, dates as dates, truth values as
 booleans, everything else as text (never as a formula or a link, whatever it starts with).
-The header row is bold, frozen and filtered. With `created` fixed the bytes are too.
+The header row is bold, frozen and filtered. The same rows and `created` give the same bytes,
+in any process at any time (replicas answer alike): without `created` the file is dated as
+XlsxWriter dates the parts inside it, 1 January 1980, never with the time it was made.
 """
 
 import io
@@ -16,6 +18,7 @@ import xlsxwriter
 MAX_ROWS = 1_048_576  # what one Excel sheet holds, the header row included
 MAX_EXACT = 2**53  # larger whole numbers are not exact as Excel's doubles: written as text
 WIDEST = 60  # characters; a column is as wide as its longest value up to this
+UNDATED = datetime(1980, 1, 1)  # Excel's and XlsxWriter's epoch of the parts of a file
 
 
 def workbook(sheet: str, header: list[str], rows: list[list], created: datetime | None = None):
@@ -27,7 +30,7 @@ def workbook(sheet: str, header: list[str], rows: list[list], created: datetime 
     # "=…" as a formula, a URL as a link or "+1" as a number.
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     book = xlsxwriter.Workbook(out, {"in_memory": True, **options})
-    book.set_properties({"created": created or datetime.now()})
+    book.set_properties({"created": created or UNDATED})
     formats = {
         "header": book.add_format({"bold": True}),
         "date": book.add_format({"num_format": "yyyy-mm-dd"}),

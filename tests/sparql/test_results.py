@@ -315,6 +315,12 @@ def test_a_big_whole_number_is_text_in_the_spreadsheet():
     assert list(sheet.iter_rows(values_only=True)) == [("n",), ("9007199254740993",)]
 
 
+def test_a_spreadsheet_holds_no_clock():
+    # replicas must answer alike: the file once held the time it was made
+    body = solutions(["n"], [[ox.Literal("1", datatype=XSD_INTEGER)]], "xlsx")
+    assert openpyxl.load_workbook(io.BytesIO(body)).properties.created == datetime(1980, 1, 1)
+
+
 def test_unknown_format():
     with pytest.raises(ValueError, match="html"):
         solutions(["x"], [], "html")

@@ -819,6 +819,17 @@ def test_index_names_where_things_are(server, real_root):
 # ---- a new build while serving ------------------------------------------------------------
 
 
+def test_an_idle_server_takes_up_a_new_build_unasked(built, start_server, monkeypatch):
+    """The server looks at dist/ every second without being asked, so the first request after
+    a quiet spell is answered from the newest build (replicas behind a proxy may be idle)."""
+    running = start_server(root=built)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EPOCH) + 86400))
+    assert build(built) == 0
+    time.sleep(3 * Current.CHECK_EVERY)  # no request meanwhile; the tiny build loads at once
+    newest = read_manifest(build_folder(built))["built"]
+    assert running.client.get("health").json()["build"] == newest
+
+
 def test_a_rebuild_is_picked_up_and_a_failed_one_is_not(built, start_server, monkeypatch):
     running = start_server(root=built)
     first_health = running.client.get("health").json()

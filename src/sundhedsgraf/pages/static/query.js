@@ -257,6 +257,7 @@
       const outcome = page.getElementById("outcome");
       if (!outcome) throw new Error("no answer in the page");
       document.getElementById("outcome").replaceWith(document.adoptNode(outcome));
+      showTime(response.headers.get("Server-Timing"));
       const languages = page.getElementById("lang-switch");
       if (languages) document.getElementById("lang-switch").replaceWith(document.adoptNode(languages));
       history.pushState({}, "", url);
@@ -268,6 +269,15 @@
     }
   }
   window.addEventListener("popstate", () => location.reload());
+
+  // How long the query took comes in a header (the page is the same bytes on every server).
+  function showTime(timing) {
+    const found = /query;dur=([0-9.]+)/.exec(timing || "");
+    const count = document.querySelector("#outcome .count");
+    if (!found || !count) return;
+    const ms = Number(found[1]);
+    count.append(` · ${ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`}`);
+  }
 
   // ---- after an answer: the error's spot in the editor, copy buttons ----
   function enhance() {
