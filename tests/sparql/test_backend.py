@@ -5,6 +5,7 @@ The store is a real `oxigraph serve` loaded with the build; slow, failing and co
 are local stubs, and a down one a port nobody listens on.
 """
 
+import base64
 import http.server
 import io
 import json
@@ -21,6 +22,7 @@ import pytest
 from conftest import assert_problem, media_type
 from stores import oxigraph_store
 
+from sundhedsgraf import remote
 from sundhedsgraf.publication import DESCRIPTION, DUMP, open_publication
 
 QUERIES = sorted((Path(__file__).resolve().parents[2] / "queries").glob("*.rq"))
@@ -62,29 +64,36 @@ def fronted(store, real_root):
 
 
 class Stub(http.server.ThreadingHTTPServer):
-    """A store that answers every query after `delay` seconds with `body`, and counts the
-    queries that are not health checks."""
+    """A store that answers every query after `delay` seconds with `status` and `body` (and
+    `headers`), and keeps the forms of the queries that are not health checks."""
 
     daemon_threads = True
 
-    def __init__(self, delay: float = 0.0, body: bytes = EMPTY, status: int = 200):
+    def __init__(self, delay=0.0, body=EMPTY, status=200, headers=None, password=None):
         self.delay, self.body, self.status = delay, body, status
-        self.queries: list[str] = []
+        self.headers = {"Content-Type": RESULTS_JSON if status == 200 else "text/plain"}
+        self.headers |= headers or {}
+        self.password = password  # if set: HTTP basic for user "reader" is required
+        self.forms: list[dict] = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
+                stub = self.server
                 length = int(self.headers.get("content-length", 0))
                 form = parse_qs(self.rfile.read(length).decode())
-                query = form.get("query", [""])[0]
-                if "graph/publication" not in query:  # the health check's query
-                    self.server.queries.append(query)
-                time.sleep(self.server.delay)
-                kind = RESULTS_JSON if self.server.status == 200 else "text/plain"
-                self.send_response(self.server.status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(self.server.body)))
+                if stub.password and self.headers.get("authorization") != basic(stub.password):
+                    return self.answer(401, {"Content-Type": "text/plain"}, b"who are you?")
+                if "graph/publication" not in form["query"][0]:  # not the health check's
+                    stub.forms.append(form)
+                time.sleep(stub.delay)
+                self.answer(stub.status, stub.headers, stub.body)
+
+            def answer(self, status, headers, body):
+                self.send_response(status)
+                for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                    self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(self.server.body)
+                self.wfile.write(body)
 
             def log_message(self, *args):
                 pass
@@ -93,12 +102,20 @@ class Stub(http.server.ThreadingHTTPServer):
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
     @property
+    def queries(self) -> list[str]:
+        return [form["query"][0] for form in self.forms]
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}/sparql"
 
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
+
+
+def basic(password: str) -> str:
+    return "Basic " + base64.b64encode(f"reader:{password}".encode()).decode()
 
 
 @pytest.fixture
@@ -308,3 +325,67 @@ def test_health_shows_the_store_up(fronted, store):
     backend = state["sparql_backend"]
     assert backend["url"] == store.query_url and backend["state"] == "up"
     assert backend["latency_ms"] >= 0 and backend["checked"]
+
+
+def test_credentials_come_from_the_environment_and_are_never_shown(start_server, stub):
+    guarded = stub(password="s3cret")
+    query = {"query": "SELECT ?x { ?x ?y ?z }"}
+    anonymous = start_server("--sparql-backend", guarded.url)
+    refused = anonymous.client.get("/sparql", params=query)
+    assert_problem(refused, 502, "refused this server's credentials (HTTP 401)")
+    env = {"SUNDHEDSGRAF_STORE_USER": "reader", "SUNDHEDSGRAF_STORE_PASSWORD": "s3cret"}
+    known = start_server("--sparql-backend", guarded.url, env=env)
+    assert known.client.get("/sparql", params=query).status_code == 200
+    assert known.client.get("/health").json()["sparql_backend"]["state"] == "up"
+    in_url = guarded.url.replace("http://", "http://reader:wrong@")
+    shown = start_server("--sparql-backend", in_url)
+    answer = shown.client.get("/sparql", params=query)
+    assert_problem(answer, 502, guarded.url)
+    assert "wrong" not in answer.text and "wrong" not in shown.client.get("/health").text
+
+
+@pytest.mark.parametrize(
+    "environ, header",
+    [
+        ({"SUNDHEDSGRAF_STORE_USER": "u", "SUNDHEDSGRAF_STORE_PASSWORD": "p"}, "Basic dTpw"),
+        ({"SUNDHEDSGRAF_STORE_TOKEN": "t0k"}, "Bearer t0k"),
+        ({}, None),
+    ],
+)
+def test_auth_from_env(environ, header):
+    auth = remote.auth_from_env(environ)
+    request = httpx.Request("GET", "http://127.0.0.1/")
+    if auth is not None:
+        request = next(auth.sync_auth_flow(request))
+    assert request.headers.get("authorization") == header
+    digest = {"SUNDHEDSGRAF_STORE_USER": "u", "SUNDHEDSGRAF_STORE_AUTH": "digest"}
+    assert isinstance(remote.auth_from_env(digest), httpx.DigestAuth)
+
+
+def test_virtuoso_gets_its_timeout_and_its_partial_answers_are_timeouts(start_server, stub):
+    """Virtuoso (known by its Server header) takes `timeout` in ms, and answers a query cut
+    short by it with partial results and X-SQL-State: S1TAT: that is no answer to keep."""
+    virtuoso = stub(headers={"Server": "Virtuoso/07.20.3237 (Linux) x86_64-pc-linux-gnu"})
+    server = start_server("--sparql-backend", virtuoso.url, "--time-limit", "3")
+    query = {"query": "SELECT ?x { ?x ?y ?z }"}
+    assert server.client.get("/sparql", params=query).status_code == 200
+    assert 0 < int(virtuoso.forms[0]["timeout"][0]) <= 3000
+    virtuoso.headers["X-SQL-State"] = "S1TAT"
+    cut = server.client.get("/sparql", params={"query": "SELECT ?y { ?x ?y ?z }"})
+    assert_problem(cut, 504, "time limit of 3 s")
+
+
+def test_other_stores_get_no_timeout_parameter_and_our_dataset(start_server, stub, real_root):
+    """With no dataset in query or request, the store is sent the build's graphs (as the
+    embedded engine's union); with FROM, nothing but the query."""
+    plain = stub()
+    server = start_server("--sparql-backend", plain.url)
+    graphs = list(open_publication(real_root).graphs)
+    union = "SELECT ?x { ?x ?y ?z }"
+    chosen = f"SELECT ?x FROM <{graphs[0]}> {{ ?x ?y ?z }}"
+    for query in (union, chosen):
+        assert server.client.get("/sparql", params={"query": query}).status_code == 200
+    assert plain.forms == [
+        {"query": [union], "default-graph-uri": graphs, "named-graph-uri": graphs},
+        {"query": [chosen]},
+    ]
