@@ -75,6 +75,7 @@ class Stub(http.server.ThreadingHTTPServer):
         self.headers |= headers or {}
         self.password = password  # if set: HTTP basic for user "reader" is required
         self.forms: list[dict] = []
+        self.accepts: list[str] = []  # the Accept header of each of those queries
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
@@ -85,13 +86,18 @@ class Stub(http.server.ThreadingHTTPServer):
                     return self.answer(401, {"Content-Type": "text/plain"}, b"who are you?")
                 if "graph/publication" not in form["query"][0]:  # not the health check's
                     stub.forms.append(form)
+                    stub.accepts.append(self.headers.get("accept"))
                 time.sleep(stub.delay)
                 self.answer(stub.status, stub.headers, stub.body)
+
+            def version_string(self):  # the Server header
+                return self.server.headers.get("Server", "stub")
 
             def answer(self, status, headers, body):
                 self.send_response(status)
                 for name, value in {**headers, "Content-Length": str(len(body))}.items():
-                    self.send_header(name, value)
+                    if name != "Server":
+                        self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -388,4 +394,50 @@ def test_other_stores_get_no_timeout_parameter_and_our_dataset(start_server, stu
     assert plain.forms == [
         {"query": [union], "default-graph-uri": graphs, "named-graph-uri": graphs},
         {"query": [chosen]},
+    ]
+
+
+def test_the_query_page_runs_its_query_on_the_store(fronted, stub, start_server):
+    page = fronted.client.get("/query", params={"query": LABELS}, headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "https://w3id.org/sundhedsgraf/id/initiative/" in page.text
+    counting = stub()
+    server = start_server("--sparql-backend", counting.url)
+    page = server.client.get("/query", params={"query": LABELS}, headers={"Accept": "text/html"})
+    assert page.status_code == 200 and counting.queries == [LABELS]
+
+
+@pytest.mark.parametrize(
+    "status, headers, body, message",
+    [
+        (200, {"X-SPARQL-MaxRows": "10000"}, EMPTY, "at most 10000 rows"),
+        (500, {}, b"Virtuoso 42000 Error The estimated execution time 14250 (sec)", "14250"),
+        (500, {}, b"Virtuoso 37000 Error SP030: SPARQL compiler, line 2: syntax error", "SP030"),
+    ],
+)
+def test_virtuoso_cut_answers_and_query_errors_are_the_querys(
+    start_server, stub, status, headers, body, message
+):
+    """Virtuoso cuts a result at its ResultSetMaxRows (saying so in a header) and answers some
+    errors of the query with 500 (as seen from Virtuoso 7.2.9): 400 here, not a whole answer
+    or a fault of ours."""
+    virtuoso = stub(status=status, body=body, headers={"Server": "Virtuoso/07.20.3229", **headers})
+    server = start_server("--sparql-backend", virtuoso.url)
+    answer = server.client.get("/sparql", params={"query": "SELECT ?x { ?x ?y ?z }"})
+    assert_problem(answer, 400, message)
+
+
+def test_a_store_is_asked_for_the_format_of_the_query_form_and_held_to_it(start_server, stub):
+    """A graph is asked for as N-Triples, a table as SPARQL JSON (Virtuoso answers a
+    CONSTRUCT with a table of ?s ?p ?o when JSON comes first); a store that answers a graph
+    query with a table gets a 502, not the table passed off as the graph."""
+    tables = stub()
+    server = start_server("--sparql-backend", tables.url)
+    construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    answer = server.client.get("/sparql", params={"query": construct})
+    assert_problem(answer, 502, "answered a CONSTRUCT query in application/sparql-results+json")
+    assert server.client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code == 200
+    assert [accept.split(",")[0] for accept in tables.accepts] == [
+        "application/n-triples",
+        "application/sparql-results+json",
     ]

@@ -32,22 +32,25 @@ from sundhedsgraf.remote import StoreError
 from sundhedsgraf.sparql.fairness import Budgets, Turns
 from sundhedsgraf.sparql.workers import Answer, Busy, Job, OverBudget, graph_bytes, serialize
 
-ACCEPT = ", ".join(
-    (
-        "application/sparql-results+json",
-        "application/sparql-results+xml;q=0.9",
-        "application/n-triples;q=0.9",
-        "text/turtle;q=0.8",
-    )
-)
+# What we ask a store for, by query form: formats we read, the one we read fastest first.
+# (Virtuoso answers a CONSTRUCT with a table of ?s ?p ?o if SPARQL JSON is asked for first.)
+RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
+GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9"
+ACCEPT = {"SELECT": RESULTS_ACCEPT, "ASK": RESULTS_ACCEPT}
+ACCEPT |= {"CONSTRUCT": GRAPH_ACCEPT, "DESCRIBE": GRAPH_ACCEPT}
 CHECK_EVERY = 5.0  # seconds between health checks
 CHECK_SECONDS = 2.0  # a health check not answered by then finds the store down
 INLINE_BODY = 1 << 18  # answers up to this size are re-written on the event loop
 ERROR_BYTES = 4096  # of a store's error message, what we read and pass on
 # An IRI reference without a scheme: the query needs our base IRI (else the store uses its own)
 RELATIVE_IRI = re.compile(r"<[^:<>\"{}|^`\\\s]*>")
-# Virtuoso answers a query cut short by its timeout with partial results and this state
+# Virtuoso answers a query cut short by its timeout with partial results and this state,
 VIRTUOSO_PARTIAL = "S1TAT"
+# and one cut at its row limit (ResultSetMaxRows) with this header, naming the limit;
+VIRTUOSO_MAX_ROWS = "x-sparql-maxrows"
+# some errors of the query itself with 500: data exceptions (22…), syntax (37…), rule
+# violations such as an estimated cost above its limit (42…)
+VIRTUOSO_QUERY_ERROR = re.compile(r"Virtuoso (22|37|42)\w{3} Error")
 
 
 def build_query(base: str) -> str:
@@ -194,10 +197,11 @@ class Backend:
     async def check(self) -> None:
         """Ask the store for its build id: up (with the latency) or down (with why)."""
         form = {"query": build_query(self.publication().base)}
+        headers = {"Accept": RESULTS_ACCEPT}
         started = time.monotonic()
         try:
             async with asyncio.timeout(CHECK_SECONDS):
-                response = await self.checker.post(self.url, data=form, headers={"Accept": ACCEPT})
+                response = await self.checker.post(self.url, data=form, headers=headers)
             response.raise_for_status()
             rows = list(ox.parse_query_results(response.content, results_format(response)))
         except TimeoutError:
@@ -263,12 +267,16 @@ class Backend:
         """(status, media type, body) of the store's answer: 200 with the body read within
         `job.max_bytes`, or a client error of the query (400) with the store's message."""
         form = self.form(job, seconds)
-        headers = {"Accept": ACCEPT, "Content-Type": "application/x-www-form-urlencoded"}
+        accept = ACCEPT.get(job.form, f"{RESULTS_ACCEPT}, {GRAPH_ACCEPT}")
+        headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
         async with self.client.stream("POST", self.url, content=form, headers=headers) as response:
             if response.status_code != 200:
                 return await self.refused(response)
             if response.headers.get("x-sql-state") == VIRTUOSO_PARTIAL:
                 raise self.too_slow()
+            if cut := response.headers.get(VIRTUOSO_MAX_ROWS):
+                message = f"the SPARQL store gives at most {cut} rows, and this result reached "
+                return 400, "text/plain", (message + "them; add a LIMIT below that").encode()
             body = await read_within(response, job.max_bytes)
             if body is None:
                 return 400, "text/plain", too_large(job).encode()
@@ -298,7 +306,7 @@ class Backend:
         status = response.status_code
         message = (await read_within(response, ERROR_BYTES, cut=True)).decode(errors="replace")
         message = message.strip()
-        if status == 400:
+        if status == 400 or (status == 500 and VIRTUOSO_QUERY_ERROR.match(message)):
             return 400, "text/plain", f"the SPARQL store refused the query: {message}".encode()
         if status in (408, 504):
             raise self.too_slow()
@@ -343,11 +351,13 @@ def too_large(job: Job) -> str:
 
 
 def parsed_answer(body: bytes, media_type: str, job: Job) -> Answer:
-    if results := ox.QueryResultsFormat.from_media_type(media_type):
+    expected = ACCEPT.get(job.form)
+    results = ox.QueryResultsFormat.from_media_type(media_type)
+    if results and expected != GRAPH_ACCEPT:
         return serialize(ox.parse_query_results(body, results), job)
     rdf = ox.RdfFormat.from_media_type(media_type)
-    if rdf is None:
-        raise ValueError(f"the store answered in {media_type or 'no media type'}")
+    if rdf is None or expected == RESULTS_ACCEPT:
+        raise ValueError(f"it answered a {job.form} query in {media_type or 'no media type'}")
     if job.graph_type is None:
         return Answer(406, "text/plain", b"no acceptable graph format for this query")
     triples = []

@@ -250,6 +250,7 @@ async def evaluate(
         settings.time_limit * SERVICE_SHARE,
         settings.service_max_bytes,
         base_iri=service_base(settings),
+        form=form,
     )
     try:
         return await pool.run(job, client), bool(shape.service_spans)
