@@ -19,7 +19,7 @@ import httpx
 import openpyxl
 import pyoxigraph as ox
 import pytest
-from conftest import assert_problem, media_type
+from conftest import Server, assert_problem, media_type
 from stores import oxigraph_store
 
 from sundhedsgraf import remote
@@ -56,8 +56,6 @@ def store(real_root, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def fronted(store, real_root):
-    from conftest import Server
-
     server = Server(real_root, "--sparql-backend", store.query_url)
     yield server
     server.stop()
