@@ -78,8 +78,11 @@ class Stub(http.server.ThreadingHTTPServer):
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 stub = self.server
-                length = int(self.headers.get("content-length", 0))
-                form = parse_qs(self.rfile.read(length).decode())
+                body = self.rfile.read(int(self.headers.get("content-length", 0))).decode()
+                if self.headers.get("content-type") == "application/sparql-query":
+                    form = {"query": [body]}  # as a store sends SERVICE calls
+                else:
+                    form = parse_qs(body)
                 if stub.password and self.headers.get("authorization") != basic(stub.password):
                     return self.answer(401, {"Content-Type": "text/plain"}, b"who are you?")
                 if "graph/publication" not in form["query"][0]:  # not the health check's
@@ -439,3 +442,22 @@ def test_a_store_is_asked_for_the_format_of_the_query_form_and_held_to_it(start_
         "application/n-triples",
         "application/sparql-results+json",
     ]
+
+
+def test_a_federated_query_is_sent_on_and_never_cached(start_server, stub, store):
+    """The store makes the SERVICE call (to an allowlisted endpoint) itself; the answer
+    depends on that endpoint, so it is neither remembered nor cacheable."""
+    row = {"x": {"type": "uri", "value": "urn:from-the-remote"}}
+    remote_end = stub(
+        body=json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [row]}}).encode()
+    )
+    server = start_server(
+        "--sparql-backend", store.query_url, "--service-allowlist", remote_end.url
+    )
+    query = f"SELECT ?x WHERE {{ SERVICE <{remote_end.url}> {{ ?x ?p ?o }} }}"
+    for _ in range(2):
+        answer = server.client.get("/sparql", params={"query": query, "format": "json"})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["results"]["bindings"] == [row]
+        assert answer.headers["cache-control"] == "no-store"
+    assert len(remote_end.queries) == 2
