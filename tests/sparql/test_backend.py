@@ -5,6 +5,7 @@ The store is a real `oxigraph serve` loaded with the build; slow, failing and co
 are local stubs, and a down one a port nobody listens on.
 """
 
+import asyncio
 import base64
 import http.server
 import io
@@ -24,6 +25,9 @@ from stores import oxigraph_store
 
 from sundhedsgraf import remote
 from sundhedsgraf.publication import DESCRIPTION, DUMP, open_publication
+from sundhedsgraf.sparql.backend import Slots
+from sundhedsgraf.sparql.fairness import Budgets
+from sundhedsgraf.sparql.workers import Busy, OverBudget
 
 QUERIES = sorted((Path(__file__).resolve().parents[2] / "queries").glob("*.rq"))
 SG = "PREFIX sg: <https://w3id.org/sundhedsgraf/def#>\n"
@@ -461,3 +465,49 @@ def test_a_federated_query_is_sent_on_and_never_cached(start_server, stub, store
         assert answer.json()["results"]["bindings"] == [row]
         assert answer.headers["cache-control"] == "no-store"
     assert len(remote_end.queries) == 2
+
+
+def test_slots_take_turns_between_clients_and_keep_the_queue_bounded():
+    """Two slots: a client with many calls waiting does not go before one that came later."""
+
+    async def scenario():
+        slots = Slots(2, 3, Budgets(seconds=100, window=100, long_query=100))
+        release, order = asyncio.Event(), []
+
+        async def call(client: str, n: int):
+            async with slots.held(client, asyncio.get_running_loop().time() + 5):
+                order.append(f"{client}{n}")
+                await release.wait()
+
+        tasks = [asyncio.create_task(call("a", n)) for n in range(4)]
+        await asyncio.sleep(0.01)
+        tasks.append(asyncio.create_task(call("b", 0)))
+        await asyncio.sleep(0.01)
+        with pytest.raises(Busy):  # 2 running + 3 waiting: the queue is full
+            await call("c", 0)
+        release.set()
+        await asyncio.gather(*tasks)
+        return order
+
+    assert asyncio.run(scenario()) == ["a0", "a1", "a2", "b0", "a3"]
+
+
+def test_slots_refuse_a_spent_client_and_keep_the_last_slot_from_a_heavy_one():
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        budgets = Budgets(seconds=1, window=1000, long_query=0.05)
+        slots = Slots(2, 0, budgets)
+        budgets.charge("spent", 2, loop.time())
+        with pytest.raises(OverBudget):
+            async with slots.held("spent", loop.time() + 1):
+                pass
+        budgets.charge("heavy", 0.1, loop.time())  # a long call lately: heavy, budget left
+        async with slots.held("light", loop.time() + 1):  # one slot left
+            with pytest.raises(Busy):  # not for the heavy client, though it would be free
+                async with slots.held("heavy", loop.time() + 0.2):
+                    pass
+            async with slots.held("light", loop.time() + 1):
+                pass
+
+    asyncio.run(scenario())

@@ -180,6 +180,8 @@ class Backend:
         return self.health.build
 
     async def start(self, dist: str | None = None) -> None:
+        """The first check (so /health knows the store from the start), then one every
+        CHECK_EVERY seconds. `dist` as QueryPool.start takes it: the store holds its data."""
         await self.check()
         self.watching = asyncio.create_task(self._watch())
 
