@@ -15,6 +15,7 @@ Usage: .venv/bin/python bench/backend.py [--rounds 5] [--reps 10]
 import argparse
 import http.client
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -110,7 +111,10 @@ def main() -> int:
             ours += ["--sparql-backend", f"http://127.0.0.1:{store_port}/query"]
             ours += ["--time-limit", "120"]  # the store is measured, not cut short
             processes.append(start(ours, our_port, "/health"))
-            report(measure(args, queries, graphs, store_port, our_port), args, graphs)
+            before = [cpu_seconds(process.pid) for process in processes]
+            times = measure(args, queries, graphs, store_port, our_port)
+            used = [cpu_seconds(p.pid) - b for p, b in zip(processes, before, strict=True)]
+            report(times, args, graphs, used)
         finally:
             for process in processes:
                 process.terminate()
@@ -145,7 +149,13 @@ def measure(args, queries: dict[str, str], graphs: list[str], store_port: int, o
     return times
 
 
-def report(times: dict, args, graphs: list[str]) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User + system time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def report(times: dict, args, graphs: list[str], used: list[float]) -> None:
     ms = lambda values: statistics.median(values) * 1000  # noqa: E731
     print(f"- rounds: {args.rounds} x {args.reps} requests per query, interleaved; unique texts")
     print(f"- dataset sent to the store: {len(graphs)} graphs, as default and named graphs")
@@ -161,6 +171,11 @@ def report(times: dict, args, graphs: list[str]) -> None:
     print(
         f"| all | {ms(store):.2f} | {ms(ours):.2f} | **{ratio:.2f}** (target ≤ 1.20: {verdict}) |"
     )
+    requests = len(ours) * (args.rounds + 1) / args.rounds  # fronted ones, round 0 included
+    store_cpu, our_cpu = used[0] * 1000 / (2 * requests), used[1] * 1000 / requests
+    print()
+    print(f"CPU (user + system), all rounds: the store {store_cpu:.2f} ms per query it answered,")
+    print(f"our server {our_cpu:.2f} ms per request (what the front adds, whatever the load)")
 
 
 if __name__ == "__main__":
