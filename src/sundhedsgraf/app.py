@@ -40,6 +40,7 @@ from sundhedsgraf.pages.page import (
 from sundhedsgraf.pages.warm import warm
 from sundhedsgraf.publication import Current, Publication
 from sundhedsgraf.settings import Settings
+from sundhedsgraf.sparql.backend import Backend
 from sundhedsgraf.sparql.cache import AnswerCache
 from sundhedsgraf.sparql.fairness import Budgets
 from sundhedsgraf.sparql.front import EXPOSED, SparqlFront
@@ -59,7 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
     """An app serving the build in `settings.root`/dist; raises if there is none."""
     current = Current(settings.root, settings.page_cache_bytes, lambda pub: warm(pub, settings))
     check_base(settings, current.get())
-    pool = QueryPool(settings.workers, settings.max_queue, settings.time_limit, budgets(settings))
+    pool = engine(settings, current)
     answers = AnswerCache(settings.cache_bytes)
 
     @asynccontextmanager
@@ -131,6 +132,22 @@ async def watch(current: Current) -> None:
     while True:
         current.get()  # a new build is loaded and warmed on a thread of its own
         await asyncio.sleep(current.CHECK_EVERY)
+
+
+def engine(settings: Settings, current: Current) -> QueryPool | Backend:
+    """What answers queries: worker processes over the build, or the store named by
+    --sparql-backend (pages and documents are made from the build either way)."""
+    shares = budgets(settings)
+    if settings.sparql_backend:
+        return Backend(
+            settings.sparql_backend,
+            settings.workers,
+            settings.max_queue,
+            settings.time_limit,
+            shares,
+            current.get,
+        )
+    return QueryPool(settings.workers, settings.max_queue, settings.time_limit, shares)
 
 
 def budgets(settings: Settings) -> Budgets:

@@ -1,17 +1,22 @@
-"""Talking HTTP to a remote triple store: SPARQL 1.1 Query, Update and the Graph Store Protocol.
+"""Talking HTTP to a remote triple store (Oxigraph server, Virtuoso, …) with httpx: SPARQL 1.1
+Query, Update and the Graph Store Protocol, for `publish` (a blocking client) and for
+`serve --sparql-backend` (an async one).
 
 Credentials come from the environment only (`auth_from_env`), never from the command line,
-where they would show in `ps` and in shell histories. Every request has bounded connect and
-read times, and every failure is a `RemoteError` naming the URL, the status and what the store
-said.
+where they would show in `ps` and in shell histories; no message names them (`shown`). Every
+request has a bounded connect time. A failed publish request is a `RemoteError` naming the URL,
+the status and what the store said; a failed query behind /sparql is a `StoreError` with the
+status we answer.
 """
 
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from sundhedsgraf import __version__
 from sundhedsgraf.errors import SundhedsgrafError
 
 USER, PASSWORD = "SUNDHEDSGRAF_STORE_USER", "SUNDHEDSGRAF_STORE_PASSWORD"
@@ -19,6 +24,8 @@ AUTH_KIND, TOKEN = "SUNDHEDSGRAF_STORE_AUTH", "SUNDHEDSGRAF_STORE_TOKEN"
 TIMEOUT = httpx.Timeout(connect=10.0, read=300.0, write=300.0, pool=10.0)
 EXCERPT = 300  # characters of a store's error body shown in our message
 SPARQL_JSON = "application/sparql-results+json"
+CONNECT_SECONDS = 2.0  # behind /sparql: a store that does not take the connection by then is down
+USER_AGENT = f"sundhedsgraf/{__version__}"
 
 
 class RemoteError(SundhedsgrafError):
@@ -54,7 +61,43 @@ def auth_from_env(environ: Mapping[str, str] = os.environ) -> httpx.Auth | None:
 
 def client(environ: Mapping[str, str] = os.environ) -> httpx.Client:
     """An HTTP client for the store: credentials from the environment, bounded times."""
-    return httpx.Client(auth=auth_from_env(environ), timeout=TIMEOUT, follow_redirects=False)
+    return httpx.Client(
+        auth=auth_from_env(environ),
+        timeout=TIMEOUT,
+        follow_redirects=False,
+        headers={"User-Agent": USER_AGENT},
+    )
+
+
+def async_client(connections: int, environ: Mapping[str, str] = os.environ) -> httpx.AsyncClient:
+    """A client for the store behind /sparql: `connections` at most, a bounded connect; callers
+    bound the whole call (httpx's other timeouts are per read, not per call)."""
+    return httpx.AsyncClient(
+        auth=auth_from_env(environ),
+        timeout=httpx.Timeout(None, connect=CONNECT_SECONDS),
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        headers={"User-Agent": USER_AGENT},
+        trust_env=False,  # no proxy from the environment between us and our own store
+    )
+
+
+def shown(url: str) -> str:
+    """`url` as messages may show it: without user and password."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+class StoreError(Exception):
+    """The store behind /sparql failed: `status` is what we answer (502, 503, 504), the message
+    names the store's URL (without credentials) and what went wrong."""
+
+    def __init__(self, status: int, url: str, problem: str):
+        super().__init__(f"the SPARQL store at {shown(url)} {problem}")
+        self.status, self.url = status, url
 
 
 def excerpt(response: httpx.Response) -> str:

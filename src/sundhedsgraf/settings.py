@@ -64,6 +64,12 @@ class Settings:
         64 * MiB, "memory for pages, pictures and documents made from a build", "64 MiB"
     )
     describe_page: int = setting(100, "inbound links per page of a resource's document")
+    sparql_backend: str | None = setting(
+        None,
+        "a SPARQL store's query endpoint to answer /sparql from, with --workers calls at a "
+        "time (credentials: $SUNDHEDSGRAF_STORE_*)",
+        "none: the build, in worker processes",
+    )
 
     def __post_init__(self):
         problems = [
@@ -83,6 +89,9 @@ class Settings:
         for iri in self.service_allowlist:
             if not re.match(r"https?://[^/\s]+", iri):
                 problems.append(f"service_allowlist entries must be http(s) URLs: {iri}")
+        backend = self.sparql_backend
+        if backend is not None and not re.match(r"https?://[^/\s]+", backend):
+            problems.append(f"sparql_backend must be an http(s) URL: {backend}")
         if problems:
             raise SundhedsgrafError("invalid settings: " + "; ".join(problems))
 

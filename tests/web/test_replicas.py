@@ -155,6 +155,11 @@ def samples(root) -> dict[str, list[tuple]]:
             get(f"/query?query={q(CONSTRUCT)}"),
             get("/query?query=SELEC"),
         ],
+        "/query/network.svg": [
+            get(f"/query/network.svg?query={q(CONSTRUCT)}"),
+            get(f"/query/network.svg?query={q(CONSTRUCT)}&lang=en"),
+            get(f"/query/network.svg?query={q(SELECT)}"),
+        ],
         "/static": [get("/static/style.css"), get("/static/query.js"), get("/static/cc-by.svg")],
         "/openapi.json": [get("/openapi.json")],
     }

@@ -20,7 +20,9 @@ from sundhedsgraf.formats import (
     content_type,
 )
 from sundhedsgraf.publication import Publication
+from sundhedsgraf.remote import StoreError
 from sundhedsgraf.settings import Settings
+from sundhedsgraf.sparql.backend import Backend
 from sundhedsgraf.sparql.cache import AnswerCache
 from sundhedsgraf.sparql.fairness import client_of
 from sundhedsgraf.sparql.guard import QueryRefused, QueryShape, admit
@@ -193,13 +195,17 @@ def guard(asked: Request_, settings: Settings, pub: Publication) -> QueryShape:
     return shape
 
 
-async def answer(
-    request, settings: Settings, pub: Publication, pool: QueryPool, memory: AnswerCache
-):
+# What answers queries: the worker processes over the local build, or a remote store
+Engine = QueryPool | Backend
+
+
+async def answer(request, settings: Settings, pub: Publication, pool: Engine, memory: AnswerCache):
     asked = await read_request(request, settings)
     types = media_types(request, asked)
     # Only requests that passed the guard are remembered, so a remembered one needs no check.
-    key = (pub.id, asked.query, asked.default_graphs, asked.named_graphs, types)
+    # A store's answers are also keyed by the build it holds, as last read.
+    served = pool.build if isinstance(pool, Backend) else None
+    key = (pub.id, served, asked.query, asked.default_graphs, asked.named_graphs, types)
     remembered = memory.get(key)
     if remembered is None:
         client = client_of(request, settings.client_header)
@@ -216,7 +222,7 @@ async def answer(
 
 
 async def evaluate(
-    asked: Request_, types, settings: Settings, pub: Publication, pool: QueryPool, client: str
+    asked: Request_, types, settings: Settings, pub: Publication, pool: Engine, client: str
 ):
     """(the Answer, whether the query calls SERVICE), run for `client`; every way the pool can
     fail is an HTTPProblem, which is never remembered."""
@@ -244,6 +250,7 @@ async def evaluate(
         settings.time_limit * SERVICE_SHARE,
         settings.service_max_bytes,
         base_iri=service_base(settings),
+        form=form,
     )
     try:
         return await pool.run(job, client), bool(shape.service_spans)
@@ -256,6 +263,8 @@ async def evaluate(
         raise HTTPProblem(503, message, {"Retry-After": "1"}) from None
     except OverBudget as over:
         raise over_budget(settings, over.wait) from None
+    except StoreError as failed:
+        raise HTTPProblem(failed.status, str(failed), {"Retry-After": "1"}) from None
     except Crashed:
         message = (
             "the query engine's process ended while evaluating this query: a fault of the "

@@ -56,6 +56,7 @@ class Job:
     service_seconds: float = 0.0  # for all SERVICE calls of the query together
     service_bytes: int = 0  # per SERVICE answer
     base_iri: str | None = None  # relative IRIs in the query resolve against it
+    form: str | None = None  # SELECT, ASK, CONSTRUCT or DESCRIBE, as the guard read it
 
 
 @dataclass(frozen=True)

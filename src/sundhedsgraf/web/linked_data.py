@@ -206,8 +206,11 @@ def void(request: Request, pub: Publication) -> Response:
 
 
 def health(pub: Publication, pool_state: dict) -> Response:
+    """The build served and the query engine's state; "degraded" while a --sparql-backend is
+    down (pages and documents are still served)."""
+    backend = pool_state.get("sparql_backend", {})
     body = {
-        "status": "ok",
+        "status": "degraded" if backend.get("state") == "down" else "ok",
         "build": pub.manifest["built"],
         "version": pub.manifest.get("version"),
         "triples": pub.manifest.get("triples"),
