@@ -58,7 +58,13 @@ def create_app(settings: Settings) -> FastAPI:
     """An app serving the build in `settings.root`/dist; raises if there is none."""
     current = Current(settings.root, settings.page_cache_bytes, lambda pub: warm(pub, settings))
     check_base(settings, current.get())
-    pool = QueryPool(settings.workers, settings.max_queue, settings.time_limit, budgets(settings))
+    pool = QueryPool(
+        settings.workers,
+        settings.max_queue,
+        settings.time_limit,
+        budgets(settings),
+        settings.client_share,
+    )
     answers = AnswerCache(settings.cache_bytes)
 
     @asynccontextmanager

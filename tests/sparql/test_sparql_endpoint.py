@@ -632,6 +632,14 @@ def test_a_malformed_query_is_a_400_with_the_position(server, query, position):
         assert_problem(response, 400, "does not parse", str(parser.value))
 
 
+def test_an_error_the_worker_writes_is_never_sniffed(server):
+    query = fresh('SELECT * WHERE { ?s ?p "<script>alert(1)</script>" ')  # does not parse
+    for _ in range(2):  # evaluated, then from the answer cache
+        response = get(server.client, query)
+        assert_problem(response, 400, "does not parse")
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+
 @pytest.mark.parametrize(
     ("send", "status", "message"),
     [
