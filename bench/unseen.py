@@ -4,10 +4,11 @@ Per round, a fresh `sundhedsgraf serve` over this project's dist/ gets `--reques
 it has never seen (the competency queries with a unique comment line in front), one after the
 other on one keep-alive connection, and the CPU time (user + system, from /proc) of the server
 process and of its workers is divided by the requests. With `--compare DIR` another src/
-(before a change) is served in turns with this one, so other work on the machine falls on both
-alike. With `--profile DIR`, py-spy samples every round's server and workers while they hold
-the GIL (CPU, not waits), and the functions they spent most samples in are listed per process
-kind (py-spy is not a dependency: install it in the venv to use this).
+(before a change) is served in turns with this one, each first in every other round, so other
+work on the machine falls on both alike. With `--profile DIR`, py-spy samples every round's
+server and workers while they hold the GIL (CPU, not waits), and the functions they spent most
+samples in are listed per process kind (py-spy is not a dependency: install it in the venv to
+use this).
 
     .venv/bin/python bench/unseen.py --compare /tmp/before/src --compare-label <commit>
     .venv/bin/python bench/unseen.py --profile /tmp/profile --rounds 1
@@ -169,7 +170,8 @@ def main() -> None:
         args.profile.mkdir(parents=True, exist_ok=True)
     found: dict[str, list[dict]] = {label: [] for label in srcs}
     for n in range(args.rounds):
-        for label, src in srcs.items():
+        turns = list(srcs.items())
+        for label, src in turns if n % 2 == 0 else reversed(turns):  # neither always first
             figures = round_(src, queries, args.requests, args.profile)
             found[label].append(figures)
             shown = ", ".join(f"{k} {v:.3f}" for k, v in figures.items())

@@ -879,7 +879,9 @@ def test_a_full_queue_is_a_503_with_retry_after(start_server):
 
 
 def test_beyond_workers_plus_queue_is_a_503_with_retry_after(start_server):
-    busy = start_server("--workers", "1", "--max-queue", "1", "--time-limit", "3")
+    # one client fills the pool: its share is all of it
+    options = ("--workers", "1", "--max-queue", "1", "--time-limit", "3", "--client-share", "1")
+    busy = start_server(*options)
     running = [in_background(busy.url, LONG)]
     wait_until(lambda: busy.client.get("/health").json()["queries_in_flight"] == 1)
     running.append(in_background(busy.url, LONG.replace("?i }", "?i . ?j ?k ?l }")))

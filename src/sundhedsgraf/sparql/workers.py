@@ -350,6 +350,8 @@ class QueryPool:
     async def _worker_for(self, client: str, deadline: float) -> Worker:
         """An idle worker, when it is `client`'s turn; Busy if none comes before `deadline`."""
         loop = asyncio.get_running_loop()
+        if self.idle and not self.turns and self._may_take(client, loop.time()):
+            return self.idle.popleft()  # nobody waits, so it is this client's turn
         turn = loop.create_future()
         self.turns.add(client, turn)
         self._dispatch()
