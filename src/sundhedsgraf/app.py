@@ -147,7 +147,9 @@ def engine(settings: Settings, current: Current) -> QueryPool | Backend:
             shares,
             current.get,
         )
-    return QueryPool(settings.workers, settings.max_queue, settings.time_limit, shares)
+    return QueryPool(
+        settings.workers, settings.max_queue, settings.time_limit, shares, settings.client_share
+    )
 
 
 def budgets(settings: Settings) -> Budgets:

@@ -48,6 +48,9 @@ class Settings:
         30.0, "seconds of worker time a client may use per --budget-window; then 429", "30"
     )
     budget_window: float = setting(60.0, "seconds in which a spent client budget refills", "60")
+    client_share: float = setting(
+        0.5, "share of --workers plus --max-queue one client's queries may hold; then 429", "0.5"
+    )
     client_header: str | None = setting(
         None,
         "header a trusted proxy sets to the client's address (its last entry counts)",
@@ -83,6 +86,8 @@ class Settings:
             problems.append(f"base_iri {problem}")
         if self.public_url is not None and not re.match(r"https?://[^/]+/(.*/)?$", self.public_url):
             problems.append(f"public_url must be an http(s) URL ending in '/': {self.public_url}")
+        if self.client_share > 1:
+            problems.append(f"client_share must be at most 1, not {self.client_share:g}")
         header = self.client_header
         if header is not None and not re.fullmatch(r"[A-Za-z0-9-]+", header):
             problems.append(f"client_header must be a header name: {self.client_header}")

@@ -4,6 +4,9 @@ uses. Also a slow, a dead, a redirecting and an oversized remote, each a local s
 
 import http.server
 import json
+import os
+import re
+import signal
 import socket
 import threading
 import time
@@ -12,8 +15,9 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import Server
+from conftest import Server, wait_until
 from oxigraph_server import Oxigraph
+from test_pool import ASK, fresh, in_background, in_flight, workers_of
 
 from sundhedsgraf.sparql.federation import CallFailed, rewrite
 from sundhedsgraf.sparql.guard import admit
@@ -179,6 +183,31 @@ def test_a_slow_remote_is_stopped_within_the_time_limit(federating, remotes):
     assert f"SERVICE <{urls['slow']}> did not answer within" in response.text
     assert elapsed < TIME_LIMIT + 1
     assert run(federating, "ASK {}").status_code == 200  # the worker is free again
+
+
+def test_service_calls_get_what_the_wait_for_a_worker_left_of_the_time_limit(start_server, remotes):
+    urls, _, _ = remotes
+    server = start_server(
+        "--workers", "1", "--time-limit", str(TIME_LIMIT), "--service-allowlist", urls["slow"]
+    )
+    wait_until(lambda: server.client.get("/health").json()["idle_workers"] == 1)
+    (worker,) = workers_of(server)
+    os.kill(worker, signal.SIGSTOP)  # the federated query waits behind a query held up here
+    try:
+        held = in_background(lambda: server.client.get("/sparql", params={"query": fresh(ASK)}))
+        in_flight(server, 1)
+        federated = in_background(lambda: run(server, example(urls["slow"])))
+        in_flight(server, 2)
+        time.sleep(TIME_LIMIT / 2)
+    finally:
+        os.kill(worker, signal.SIGCONT)
+    for thread, _ in (held, federated):
+        thread.join(60)
+    response = federated[1]["response"]
+    # reported as the slow remote it is, within what was left, not stopped at the time limit
+    assert response.status_code == 504, response.text
+    budget = float(re.search(r"within ([0-9.]+) s", response.text)[1])
+    assert budget <= TIME_LIMIT / 2
 
 
 def test_an_answer_over_the_size_limit_is_refused(federating, remotes):

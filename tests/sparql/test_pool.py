@@ -219,6 +219,31 @@ def test_behind_a_proxy_the_trusted_header_names_the_client(start_server):
     assert ask(proxy, fresh(ASK), **other).status_code == 200
 
 
+def test_a_client_may_hold_only_its_share_of_the_workers_and_the_queue(start_server):
+    # one worker and three places in the queue: half of them is two queries per client
+    server = start_server("--workers", "1", "--max-queue", "3", "--client-share", "0.5")
+    wait_until(lambda: all_idle(server) and len(workers_of(server)) == 1)
+    (worker,) = workers_of(server)
+    greedy, other = client_at(server, "127.0.0.2"), client_at(server, "127.0.0.3")
+    os.kill(worker, signal.SIGSTOP)  # queries stay in flight
+    try:
+        sent = []
+        for count in (1, 2):
+            sent.append(in_background(lambda: ask(greedy, fresh(ASK))))
+            in_flight(server, count)
+        refused = ask(greedy, fresh(ASK))
+        sent.append(in_background(lambda: ask(other, fresh(ASK))))
+        in_flight(server, 3)  # the other client still gets a place
+    finally:
+        os.kill(worker, signal.SIGCONT)
+    assert_problem(refused, 429, "queries running or waiting have reached its share", "(2)")
+    assert refused.headers["retry-after"] == "1"
+    for thread, outcome in sent:
+        thread.join(60)
+        assert outcome["response"].status_code == 200, outcome["response"].text
+    assert ask(greedy, fresh(ASK)).status_code == 200  # its share is free again
+
+
 def test_waiting_queries_are_served_in_turns_between_clients(start_server):
     server = start_server("--workers", "1", "--time-limit", "60")
     wait_until(lambda: all_idle(server) and len(workers_of(server)) == 1)

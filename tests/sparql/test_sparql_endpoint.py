@@ -632,6 +632,14 @@ def test_a_malformed_query_is_a_400_with_the_position(server, query, position):
         assert_problem(response, 400, "does not parse", str(parser.value))
 
 
+def test_an_error_the_worker_writes_is_never_sniffed(server):
+    query = fresh('SELECT * WHERE { ?s ?p "<script>alert(1)</script>" ')  # does not parse
+    for _ in range(2):  # evaluated, then from the answer cache
+        response = get(server.client, query)
+        assert_problem(response, 400, "does not parse")
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+
 @pytest.mark.parametrize(
     ("send", "status", "message"),
     [
@@ -871,7 +879,9 @@ def test_a_full_queue_is_a_503_with_retry_after(start_server):
 
 
 def test_beyond_workers_plus_queue_is_a_503_with_retry_after(start_server):
-    busy = start_server("--workers", "1", "--max-queue", "1", "--time-limit", "3")
+    # one client fills the pool: its share is all of it
+    options = ("--workers", "1", "--max-queue", "1", "--time-limit", "3", "--client-share", "1")
+    busy = start_server(*options)
     running = [in_background(busy.url, LONG)]
     wait_until(lambda: busy.client.get("/health").json()["queries_in_flight"] == 1)
     running.append(in_background(busy.url, LONG.replace("?i }", "?i . ?j ?k ?l }")))

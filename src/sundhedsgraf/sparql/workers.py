@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyoxigraph as ox
 
@@ -34,6 +34,9 @@ READY = "ready"  # a new worker's first message: started, build loaded
 START_SECONDS = 60.0  # a worker not ready by then is stopped and started again
 RESTART_PAUSE = 1.0  # seconds between attempts to start a worker that failed to start
 MAX_CRASHES = 2  # a query text that ended this many workers is refused
+# of what is left of the time limit when a query gets a worker, what its SERVICE calls may
+# take: a slow remote is reported as such before the worker is stopped at the limit
+SERVICE_SHARE = 0.9
 REMEMBERED_CRASHES = 1000  # query texts whose crashes are counted
 
 
@@ -53,7 +56,7 @@ class Job:
     # SERVICE targets as the guard found them (start, end, IRI), all on `allowlist`
     services: tuple[tuple[int, int, str | None], ...] = ()
     allowlist: tuple[str, ...] = ()
-    service_seconds: float = 0.0  # for all SERVICE calls of the query together
+    service_seconds: float = 0.0  # for all SERVICE calls together; the pool sets it
     service_bytes: int = 0  # per SERVICE answer
     base_iri: str | None = None  # relative IRIs in the query resolve against it
     form: str | None = None  # SELECT, ASK, CONSTRUCT or DESCRIBE, as the guard read it
@@ -68,6 +71,14 @@ class Answer:
 
 class Busy(Exception):
     """The queue is full, or no worker came free within the time limit."""
+
+
+class TooMany(Exception):
+    """The client has `most` queries in flight (running or waiting), its share of the pool."""
+
+    def __init__(self, most: int):
+        super().__init__(most)
+        self.most = most
 
 
 class TimedOut(Exception):
@@ -200,57 +211,74 @@ def serve_jobs(conn, dist: str | None) -> None:
         if job.services and relay is None:
             relay = Relay()
         answer = evaluate(stores[job.dist], job, relay)
-        # the head first, so the server can take a big body off its event loop
-        conn.send((answer.status, answer.media_type, len(answer.body)))
-        conn.send_bytes(answer.body)
+        # One message, which the server reads on its event loop; a big body follows on its own,
+        # so the server can read it off the loop.
+        inline = len(answer.body) <= INLINE_BODY
+        conn.send((answer.status, answer.media_type, answer.body if inline else None))
+        if not inline:
+            conn.send_bytes(answer.body)
 
 
 class Worker:
+    """A worker process and the server's end of its pipe.
+
+    The event loop watches the pipe from the first wait on: one reader per worker, not one
+    per message (adding and removing one, and the blocking mode uvloop changes, cost syscalls).
+    """
+
     def __init__(self, context, dist: str | None):
         self.conn, child = context.Pipe()
         self.process = context.Process(target=work, args=(child, os.getpid(), dist), daemon=True)
         self.process.start()
         child.close()
+        self.watched = False  # whether the event loop watches the pipe
+        self.arrived: asyncio.Future | None = None  # set when a message can be read
 
     async def ready(self) -> None:
         """Wait until the worker has started and loaded the build `dist`."""
         loop = asyncio.get_running_loop()
-        if await self._when_readable(self.conn.recv, loop.time() + START_SECONDS) != READY:
+        if await self._message(loop.time() + START_SECONDS) != READY:
             raise EOFError("the worker did not start")
 
     async def ask(self, job: Job, timeout: float) -> Answer | None:
-        """The Answer, TimedOut, or None if the process died (a crash).
-
-        The pipe is watched by the event loop itself: no thread hand-off per query, and the
-        worker is free again as soon as its answer is read.
-        """
+        """The Answer, TimedOut, or None if the process died (a crash)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
         try:
             self.conn.send(job)
-            status, media_type, size = await self._when_readable(self.conn.recv, deadline)
-            if size > INLINE_BODY:  # reading it would hold up every other client
+            status, media_type, body = await self._message(loop.time() + timeout)
+            if body is None:  # too big to read on the event loop: it would hold up the others
                 body = await loop.run_in_executor(None, self.conn.recv_bytes)
-            else:
-                body = await self._when_readable(self.conn.recv_bytes, deadline)
         except (EOFError, OSError):
             return None
         return Answer(status, media_type, body)
 
-    async def _when_readable(self, read, deadline: float):
-        """`read()` once the pipe has data; TimedOut if none comes before `deadline`."""
+    async def _message(self, deadline: float):
+        """The next message; TimedOut if none comes before `deadline`."""
         loop = asyncio.get_running_loop()
-        ready = loop.create_future()
-        fd = self.conn.fileno()
-        loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+        self.arrived = arrived = loop.create_future()
+        if not self.watched:
+            loop.add_reader(self.conn.fileno(), self._readable)
+            os.set_blocking(self.conn.fileno(), True)  # uvloop made it non-blocking
+            self.watched = True
+        timer = loop.call_at(deadline, lambda: arrived.done() or arrived.set_exception(TimedOut()))
         try:
-            await asyncio.wait_for(ready, max(0.0, deadline - loop.time()))
-        except TimeoutError:
-            raise TimedOut from None
+            await arrived
         finally:
-            loop.remove_reader(fd)
-            os.set_blocking(fd, True)  # uvloop made it non-blocking; a message may be in flight
-        return read()
+            timer.cancel()
+            self.arrived = None
+        return self.conn.recv()
+
+    def _readable(self) -> None:
+        if self.arrived is not None and not self.arrived.done():
+            self.arrived.set_result(None)
+        elif self.arrived is None:  # nobody waits (an end of file): stop the loop spinning
+            self.unwatch()
+
+    def unwatch(self) -> None:
+        """Stop watching the pipe; on the event loop's thread, before stop()."""
+        if self.watched:
+            asyncio.get_running_loop().remove_reader(self.conn.fileno())
+            self.watched = False
 
     def stop(self) -> None:
         self.process.kill()
@@ -267,9 +295,19 @@ class QueryPool:
     queries. A worker that dies, idle or busy, is replaced at once.
     """
 
-    def __init__(self, workers: int, max_queue: int, time_limit: float, budgets: Budgets):
+    def __init__(
+        self,
+        workers: int,
+        max_queue: int,
+        time_limit: float,
+        budgets: Budgets,
+        client_share: float = 1.0,
+    ):
         self.context = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self.size, self.capacity, self.time_limit = workers, workers + max_queue, time_limit
+        # what one client may hold, so that one client cannot fill the queue for all
+        self.client_most = max(1, int(client_share * self.capacity))
+        self.held: dict[str, int] = {}  # client -> queries in flight
         self.budgets = budgets
         self.workers: set[Worker] = set()
         self.idle: deque[Worker] = deque()
@@ -284,7 +322,7 @@ class QueryPool:
 
     async def run(self, job: Job, client: str) -> Answer:
         """The answer to `job` for `client`. Raises Busy (queue full, or no worker within the
-        time limit), TimedOut, OverBudget, Crashed or KillsWorkers."""
+        time limit), TooMany, TimedOut, OverBudget, Crashed or KillsWorkers."""
         loop = asyncio.get_running_loop()
         now = loop.time()
         deadline = now + self.time_limit  # the limit a client sees, its wait included
@@ -294,17 +332,27 @@ class QueryPool:
             raise OverBudget(self.budgets.refill_wait(client, now))
         if self.in_flight >= self.capacity:
             raise Busy
+        if self.held.get(client, 0) >= self.client_most:
+            raise TooMany(self.client_most)
         self.dist = job.dist
         self.in_flight += 1
+        self.held[client] = self.held.get(client, 0) + 1
         try:
             worker = await self._worker_for(client, deadline)
+            if job.services:  # the calls get what the wait for a worker left of the limit
+                job = replace(job, service_seconds=SERVICE_SHARE * (deadline - loop.time()))
             return await self._ask(worker, job, client, deadline)
         finally:
             self.in_flight -= 1
+            self.held[client] -= 1
+            if not self.held[client]:
+                del self.held[client]
 
     async def _worker_for(self, client: str, deadline: float) -> Worker:
         """An idle worker, when it is `client`'s turn; Busy if none comes before `deadline`."""
         loop = asyncio.get_running_loop()
+        if self.idle and not self.turns and self._may_take(client, loop.time()):
+            return self.idle.popleft()  # nobody waits, so it is this client's turn
         turn = loop.create_future()
         self.turns.add(client, turn)
         self._dispatch()
@@ -380,6 +428,7 @@ class QueryPool:
 
     def _retire(self, worker: Worker) -> None:
         asyncio.get_running_loop().remove_reader(worker.process.sentinel)
+        worker.unwatch()
         self.workers.discard(worker)
         asyncio.ensure_future(self._replace(worker))
 
@@ -397,6 +446,7 @@ class QueryPool:
                 await worker.ready()
             except (EOFError, OSError, TimedOut):
                 self.workers.discard(worker)
+                worker.unwatch()
                 await loop.run_in_executor(None, worker.stop)
                 await asyncio.sleep(RESTART_PAUSE)
                 continue
@@ -418,6 +468,7 @@ class QueryPool:
         loop = asyncio.get_running_loop()
         for worker in list(self.workers):
             loop.remove_reader(worker.process.sentinel)
+            worker.unwatch()
             worker.stop()
         self.workers.clear()
         self.idle.clear()

@@ -27,9 +27,13 @@ def problem_response(problem: HTTPProblem) -> Response:
     return text(problem.status, problem.message, problem.headers)
 
 
+# Error messages echo what the client sent (a decoded path, a parameter, a query): never to be
+# sniffed as HTML.
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+
+
 def text(status: int, message: str, headers: dict | None = None) -> Response:
-    # messages echo what the client sent (a decoded path, a parameter): never sniffed as HTML
-    headers = {"X-Content-Type-Options": "nosniff", **(headers or {})}
+    headers = {**NOSNIFF, **(headers or {})}
     return Response(message.rstrip("\n") + "\n", status, headers, "text/plain; charset=utf-8")
 
 
