@@ -56,9 +56,13 @@ LONG_QUERY_SHARE = 0.1  # of the time limit: a client that ran a longer query is
 
 def create_app(settings: Settings) -> FastAPI:
     """An app serving the build in `settings.root`/dist; raises if there is none."""
-    current = Current(settings.root, settings.page_cache_bytes, lambda pub: warm(pub, settings))
+    current = Current(
+        settings.root, settings.page_cache_bytes, lambda pub: warm(pub, settings), settings.store
+    )
     check_base(settings, current.get())
-    pool = QueryPool(settings.workers, settings.max_queue, settings.time_limit, budgets(settings))
+    pool = QueryPool(
+        settings.workers, settings.max_queue, settings.time_limit, budgets(settings), settings.store
+    )
     answers = AnswerCache(settings.cache_bytes)
 
     @asynccontextmanager

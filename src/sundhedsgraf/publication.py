@@ -33,6 +33,8 @@ from sundhedsgraf.settings import Settings
 T = TypeVar("T")
 DUMP = "sundhedsgraf.nq"  # the build's named graphs
 DESCRIPTION = "dataset.ttl"  # the DCAT + VoID description, a graph of its own when served
+STORE = "store"  # the on-disk store: a folder, read by the server, not a file it serves
+ENGINE = f"pyoxigraph {ox.__version__}"  # RocksDB files are read by the version that wrote them
 
 
 class BuildCache:
@@ -151,11 +153,14 @@ def read_manifest(folder: Path) -> dict:
     return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
 
 
-def open_publication(root: Path, cache_bytes: int = Settings.page_cache_bytes) -> Publication:
-    """The build dist/ under `root` points at now, loaded (with a cache of `cache_bytes`)."""
+def open_publication(
+    root: Path, cache_bytes: int = Settings.page_cache_bytes, store: str = Settings.store
+) -> Publication:
+    """The build dist/ under `root` points at now, opened (`store`: "memory" or "disk", see
+    open_store) with a cache of `cache_bytes`."""
     folder = build_folder(root)
     manifest = read_manifest(folder)
-    store = load_store(str(folder))
+    store = open_store(str(folder), store)
     built = datetime.fromisoformat(manifest["built"])
     graphs = tuple(sorted(g.value for g in store.named_graphs()))
     return Publication(
@@ -186,16 +191,50 @@ def media_type(name: str) -> str:
     return file_media_type(name)
 
 
-def load_store(folder: str) -> ox.Store:
-    """The build's named graphs, and the dataset description as a graph of its own."""
-    store = ox.Store()
-    store.load(path=Path(folder, DUMP), format=ox.RdfFormat.N_QUADS)
-    description = Path(folder, DESCRIPTION)
+def fill_store(store: ox.Store, folder: Path) -> None:
+    """What a store of the build holds: its named graphs, and the dataset description as a
+    graph of its own. The one place that says so, for the in-memory and the on-disk store."""
+    store.bulk_load(path=folder / DUMP, format=ox.RdfFormat.N_QUADS)
+    description = folder / DESCRIPTION
     if description.is_file():
         base = base_of(store)
         graph = ox.NamedNode(base + "graph/dataset") if base else ox.DefaultGraph()
-        store.load(path=description, format=ox.RdfFormat.TURTLE, to_graph=graph)
+        store.bulk_load(path=description, format=ox.RdfFormat.TURTLE, to_graph=graph)
+
+
+def load_store(folder: str) -> ox.Store:
+    """The build in a store of this process's own memory, parsed from its files."""
+    store = ox.Store()
+    fill_store(store, Path(folder))
     return store
+
+
+def write_store(folder: Path) -> None:
+    """Write the build's on-disk store into `folder`/store (the build does, before it is
+    published), from the files already written there: the same quads load_store loads."""
+    store = ox.Store(str(folder / STORE))
+    fill_store(store, folder)
+    store.flush()
+    store.optimize()  # compacted: fewer files to open, faster reads
+    del store  # closes it: RocksDB allows readers only once the writer is gone
+
+
+def open_store(folder: str, mode: str = Settings.store) -> ox.Store:
+    """The build's store: with mode "disk" its on-disk store, opened read-only (shared by
+    every process through the page cache); else, or when the build has none usable (made
+    before there were stores, or by another pyoxigraph), loaded into memory."""
+    on_disk = Path(folder, STORE)
+    if mode == "disk" and on_disk.is_dir() and store_engine(folder) == ENGINE:
+        return ox.Store.read_only(str(on_disk))
+    return load_store(folder)
+
+
+def store_engine(folder: str) -> str | None:
+    """The engine that wrote the build's on-disk store, from its manifest."""
+    try:
+        return read_manifest(Path(folder)).get("store", {}).get("engine")
+    except (OSError, ValueError):
+        return None
 
 
 def base_of(store: ox.Store) -> str | None:
@@ -222,9 +261,10 @@ class Current:
         root: Path,
         cache_bytes: int = Settings.page_cache_bytes,
         warm: Callable[[Publication], None] = lambda publication: None,
+        store: str = Settings.store,
     ):
-        self.root, self.cache_bytes, self.warm = root, cache_bytes, warm
-        self.publication = open_publication(root, cache_bytes)
+        self.root, self.cache_bytes, self.warm, self.store = root, cache_bytes, warm, store
+        self.publication = open_publication(root, cache_bytes, store)
         self.checked = time.monotonic()
         self.lock = threading.Lock()
 
@@ -246,7 +286,7 @@ class Current:
 
     def _switch(self) -> None:
         try:
-            publication = open_publication(self.root, self.cache_bytes)
+            publication = open_publication(self.root, self.cache_bytes, self.store)
         except (SundhedsgrafError, OSError, SyntaxError, ValueError):
             pass  # a half-removed build: keep answering from the one we have
         else:

@@ -20,6 +20,7 @@ from sundhedsgraf.build.turtle import to_turtle
 from sundhedsgraf.build.validation import Report, require_targets, validate
 from sundhedsgraf.errors import SundhedsgrafError
 from sundhedsgraf.namespaces import BASE_ENV, DEFAULT_BASE, check_base_iri, prefixes, sg
+from sundhedsgraf.publication import ENGINE, STORE, write_store
 
 
 @dataclass
@@ -83,7 +84,7 @@ def build(root: Path, base: str) -> Written:
     files["dataset.ttl"] = to_turtle(description, prefixes(base, extra=True)).encode()
     files["dataset.jsonld"] = jsonld(description, context(base)).encode()
     files["manifest.json"] = manifest(files, len(graphs.union), when, base).encode()
-    return Written(validated, files, publish(root, files))
+    return Written(validated, files, publish(root, files, write_store))
 
 
 def manifest(files: dict[str, bytes], triples: int, when: datetime, base: str) -> str:
@@ -98,6 +99,8 @@ def manifest(files: dict[str, bytes], triples: int, when: datetime, base: str) -
             "built": when.isoformat(timespec="seconds"),
             "triples": triples,
             "files": listed,
+            # a folder for the server, not a download: no bytes or digest, not served
+            "store": {"folder": STORE + "/", "engine": ENGINE},
         }
     )
 

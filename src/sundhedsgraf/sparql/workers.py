@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from sundhedsgraf.formats import RDF_BY_MEDIA_TYPE, RESULTS_BY_MEDIA_TYPE
-from sundhedsgraf.publication import load_store
+from sundhedsgraf.publication import open_store
+from sundhedsgraf.settings import Settings
 from sundhedsgraf.sparql import results
 from sundhedsgraf.sparql.fairness import Budgets, Turns
 from sundhedsgraf.sparql.federation import Call, CallFailed, Relay, rewrite
@@ -165,11 +166,11 @@ def graph_bytes(triples: list, media_type: str) -> bytes:
     return ox.serialize(triples, format=rdf_format)
 
 
-def work(conn, parent: int, dist: str | None) -> None:
+def work(conn, parent: int, dist: str | None, store: str) -> None:
     """A worker's life: answer jobs from `conn` until it closes, on a thread with a big stack."""
     end_with_parent(parent)
     threading.stack_size(STACK_BYTES)
-    thread = threading.Thread(target=serve_jobs, args=(conn, dist), daemon=True)
+    thread = threading.Thread(target=serve_jobs, args=(conn, dist, store), daemon=True)
     thread.start()
     thread.join()
 
@@ -185,8 +186,9 @@ def end_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def serve_jobs(conn, dist: str | None) -> None:
-    stores: dict[str, ox.Store] = {dist: load_store(dist)} if dist else {}
+def serve_jobs(conn, dist: str | None, store: str = Settings.store) -> None:
+    """Answer jobs from `conn`, each from the store of its build (`store`: the mode)."""
+    stores: dict[str, ox.Store] = {dist: open_store(dist, store)} if dist else {}
     relay = None  # started by the first federated query
     conn.send(READY)
     while True:
@@ -195,7 +197,7 @@ def serve_jobs(conn, dist: str | None) -> None:
         except (EOFError, OSError):
             return
         if job.dist not in stores:  # a new build was published: drop the old one
-            stores = {job.dist: load_store(job.dist)}
+            stores = {job.dist: open_store(job.dist, store)}
         if job.services and relay is None:
             relay = Relay()
         answer = evaluate(stores[job.dist], job, relay)
@@ -205,9 +207,11 @@ def serve_jobs(conn, dist: str | None) -> None:
 
 
 class Worker:
-    def __init__(self, context, dist: str | None):
+    def __init__(self, context, dist: str | None, store: str):
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=work, args=(child, os.getpid(), dist), daemon=True)
+        self.process = context.Process(
+            target=work, args=(child, os.getpid(), dist, store), daemon=True
+        )
         self.process.start()
         child.close()
 
@@ -266,7 +270,15 @@ class QueryPool:
     queries. A worker that dies, idle or busy, is replaced at once.
     """
 
-    def __init__(self, workers: int, max_queue: int, time_limit: float, budgets: Budgets):
+    def __init__(
+        self,
+        workers: int,
+        max_queue: int,
+        time_limit: float,
+        budgets: Budgets,
+        store: str = Settings.store,
+    ):
+        self.store = store  # "memory" or "disk": how a worker opens a build (open_store)
         self.context = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self.size, self.capacity, self.time_limit = workers, workers + max_queue, time_limit
         self.budgets = budgets
@@ -390,7 +402,8 @@ class QueryPool:
         """A new worker, idle once it has loaded the build; tried again if it fails to start."""
         loop = asyncio.get_running_loop()
         while not self.closed:
-            worker = Worker(self.context, self.dist)  # on the loop's thread: see end_with_parent
+            # on the loop's thread: see end_with_parent
+            worker = Worker(self.context, self.dist, self.store)
             self.workers.add(worker)
             try:
                 await worker.ready()
