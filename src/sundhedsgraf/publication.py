@@ -9,6 +9,7 @@ once a second and loads a new build when it changes; whatever was derived from t
 
 import hashlib
 import json
+import logging
 import os
 import sys
 import threading
@@ -31,10 +32,14 @@ from sundhedsgraf.rdfio import to_rdflib
 from sundhedsgraf.settings import Settings
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 DUMP = "sundhedsgraf.nq"  # the build's named graphs
 DESCRIPTION = "dataset.ttl"  # the DCAT + VoID description, a graph of its own when served
 STORE = "store"  # the on-disk store: a folder, read by the server, not a file it serves
 ENGINE = f"pyoxigraph {ox.__version__}"  # RocksDB files are read by the version that wrote them
+# the manifest's word on the store: a folder for the server, not a download (no digest, not
+# served), and the engine that wrote it
+STORE_ENTRY = {"folder": STORE + "/", "engine": ENGINE}
 
 
 class BuildCache:
@@ -224,8 +229,10 @@ def open_store(folder: str, mode: str = Settings.store) -> ox.Store:
     every process through the page cache); else, or when the build has none usable (made
     before there were stores, or by another pyoxigraph), loaded into memory."""
     on_disk = Path(folder, STORE)
-    if mode == "disk" and on_disk.is_dir() and store_engine(folder) == ENGINE:
-        return ox.Store.read_only(str(on_disk))
+    if mode == "disk":
+        if on_disk.is_dir() and store_engine(folder) == ENGINE:
+            return ox.Store.read_only(str(on_disk))
+        log.warning("%s has no on-disk store for %s: loading it into memory", folder, ENGINE)
     return load_store(folder)
 
 

@@ -84,6 +84,8 @@ def test_workers_in_disk_mode_do_not_read_the_dump(real_root, tmp_path, start_se
     disk = start_server("--store", "disk", "--workers", "2", root=root)
     for _ in range(4):  # more queries than workers: each worker answers some
         assert count(disk) == expected
+    for path in ("dist/store", "dist/store/CURRENT"):  # a folder for the server, not a file
+        assert disk.client.get(path).status_code == 404, path
 
 
 def test_a_build_switch_in_disk_mode_serves_the_new_build(real_root, built, tmp_path, start_server):

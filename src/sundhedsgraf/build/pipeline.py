@@ -20,7 +20,7 @@ from sundhedsgraf.build.turtle import to_turtle
 from sundhedsgraf.build.validation import Report, require_targets, validate
 from sundhedsgraf.errors import SundhedsgrafError
 from sundhedsgraf.namespaces import BASE_ENV, DEFAULT_BASE, check_base_iri, prefixes, sg
-from sundhedsgraf.publication import ENGINE, STORE, write_store
+from sundhedsgraf.publication import STORE_ENTRY, write_store
 
 
 @dataclass
@@ -99,8 +99,7 @@ def manifest(files: dict[str, bytes], triples: int, when: datetime, base: str) -
             "built": when.isoformat(timespec="seconds"),
             "triples": triples,
             "files": listed,
-            # a folder for the server, not a download: no bytes or digest, not served
-            "store": {"folder": STORE + "/", "engine": ENGINE},
+            "store": STORE_ENTRY,
         }
     )
 
