@@ -9,9 +9,11 @@ import time
 from pathlib import Path
 
 import httpx
+import pyoxigraph
 import pytest
 
 from sundhedsgraf.cli import main
+from sundhedsgraf.publication import STORE
 
 FIXTURES = Path(__file__).parent / "fixtures" / "build"
 REPO = Path(__file__).parent.parent
@@ -51,11 +53,29 @@ def built(project, cli) -> Path:
     return project
 
 
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Where dist points and every byte under it, to show a failed build changed nothing."""
+def snapshot(root: Path, store_bytes: bool = True) -> dict[str, bytes]:
+    """Where dist points and every byte under it, to show a failed build changed nothing.
+
+    Two builds write the same files but not the same on-disk store (RocksDB names and logs
+    differ): with `store_bytes=False` the store is its quads, sorted, instead of its files."""
     dist = root / "dist"
-    files = {p.relative_to(dist).as_posix(): p.read_bytes() for p in dist.rglob("*")}
+    files = {
+        p.relative_to(dist).as_posix(): p.read_bytes()
+        for p in dist.rglob("*")
+        if p.is_file() and (store_bytes or p.relative_to(dist).parts[0] != STORE)
+    }
+    if not store_bytes:
+        store = pyoxigraph.Store.read_only(str(dist / STORE))
+        files[STORE] = "\n".join(sorted(canonical_quads(store))).encode()
     return {"->": str(dist.readlink()).encode(), **files}
+
+
+def canonical_quads(quads) -> set[str]:
+    """`quads` (a store) as N-Quads lines, blank nodes named canonically (RDFC-1.0): each
+    parse of a file names its blank nodes afresh."""
+    dataset = pyoxigraph.Dataset(quads)
+    dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
+    return {str(quad) for quad in dataset}
 
 
 def copy_project(root: Path) -> Path:

@@ -53,6 +53,7 @@ def test_the_command_line_wins_over_the_environment():
         ({"SUNDHEDSGRAF_TIME_LIMIT": "0"}, "time_limit must be positive"),
         ({"SUNDHEDSGRAF_BASE_IRI": "https://example.org/x"}, "base_iri must be an absolute IRI"),
         ({"SUNDHEDSGRAF_PUBLIC_URL": "example.org/"}, "public_url must be an http(s) URL"),
+        ({"SUNDHEDSGRAF_STORE": "rocksdb"}, "store must be one of memory, disk, not rocksdb"),
     ],
 )
 def test_bad_settings_say_which_and_why(environ, problem):

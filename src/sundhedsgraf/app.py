@@ -58,7 +58,9 @@ LONG_QUERY_SHARE = 0.1  # of the time limit: a client that ran a longer query is
 
 def create_app(settings: Settings) -> FastAPI:
     """An app serving the build in `settings.root`/dist; raises if there is none."""
-    current = Current(settings.root, settings.page_cache_bytes, lambda pub: warm(pub, settings))
+    current = Current(
+        settings.root, settings.page_cache_bytes, lambda pub: warm(pub, settings), settings.store
+    )
     check_base(settings, current.get())
     pool = engine(settings, current)
     answers = AnswerCache(settings.cache_bytes)
@@ -148,7 +150,12 @@ def engine(settings: Settings, current: Current) -> QueryPool | Backend:
             current.get,
         )
     return QueryPool(
-        settings.workers, settings.max_queue, settings.time_limit, shares, settings.client_share
+        settings.workers,
+        settings.max_queue,
+        settings.time_limit,
+        shares,
+        settings.client_share,
+        settings.store,
     )
 
 

@@ -15,6 +15,7 @@ from sundhedsgraf.namespaces import check_base_iri
 
 ENV_PREFIX = "SUNDHEDSGRAF_"
 MiB = 2**20
+STORES = ("memory", "disk")  # where a build is read from: see publication.open_store
 
 
 def setting(default, help: str, shown: str | None = None):
@@ -43,6 +44,11 @@ class Settings:
     max_query_bytes: int = setting(100_000, "longest query or request body, in bytes")
     max_result_bytes: int = setting(64 * MiB, "largest result, in bytes", "64 MiB")
     workers: int = setting(2, "query worker processes")
+    store: str = setting(
+        "memory",
+        "where the server and each worker read the build: memory (each parses its own copy) or"
+        " disk (all open the build's on-disk store, read-only; see Store modes)",
+    )
     max_queue: int = setting(16, "queries waiting for a worker before 503 (0: none wait)")
     client_budget: float = setting(
         30.0, "seconds of worker time a client may use per --budget-window; then 429", "30"
@@ -88,6 +94,8 @@ class Settings:
             problems.append(f"public_url must be an http(s) URL ending in '/': {self.public_url}")
         if self.client_share > 1:
             problems.append(f"client_share must be at most 1, not {self.client_share:g}")
+        if self.store not in STORES:
+            problems.append(f"store must be one of {', '.join(STORES)}, not {self.store}")
         header = self.client_header
         if header is not None and not re.fullmatch(r"[A-Za-z0-9-]+", header):
             problems.append(f"client_header must be a header name: {self.client_header}")

@@ -9,6 +9,7 @@ complete build or the new complete one, never a mix and never missing.
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,8 +19,11 @@ BUILDS = ".dist-builds"
 KEEP = 2  # the current build and the one before, for readers that opened it just before a swap
 
 
-def publish(root: Path, files: dict[str, bytes]) -> Path:
-    """Write `files` (name -> bytes) as the new dist/ under `root`; the folder written."""
+def publish(
+    root: Path, files: dict[str, bytes], finish: Callable[[Path], None] = lambda folder: None
+) -> Path:
+    """Write `files` (name -> bytes) as the new dist/ under `root`, then `finish(folder)` adds
+    what is made from them (the on-disk store) before the folder is published; the folder."""
     dist, builds = root / "dist", root / BUILDS
     if dist.exists() and not dist.is_symlink():
         raise SundhedsgrafError(f"{dist} is a folder, not a build link: move it away and rebuild")
@@ -30,6 +34,7 @@ def publish(root: Path, files: dict[str, bytes]) -> Path:
         for name, content in files.items():
             with naming(staging / name):
                 (staging / name).write_bytes(content)
+        finish(staging)
         build = builds / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         staging.rename(build)
     except BaseException:

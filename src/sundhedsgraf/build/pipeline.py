@@ -20,6 +20,7 @@ from sundhedsgraf.build.turtle import to_turtle
 from sundhedsgraf.build.validation import Report, require_targets, validate
 from sundhedsgraf.errors import SundhedsgrafError
 from sundhedsgraf.namespaces import BASE_ENV, DEFAULT_BASE, check_base_iri, prefixes, sg
+from sundhedsgraf.publication import STORE_ENTRY, write_store
 
 
 @dataclass
@@ -87,7 +88,7 @@ def build(root: Path, base: str) -> Written:
     files["dataset.ttl"] = to_turtle(description, prefixes(base, extra=True)).encode()
     files["dataset.jsonld"] = jsonld(description, context(base)).encode()
     files["manifest.json"] = manifest(files, len(graphs.union), when, base, beside).encode()
-    return Written(validated, files, publish(root, files))
+    return Written(validated, files, publish(root, files, write_store))
 
 
 def manifest(
@@ -106,6 +107,7 @@ def manifest(
             "triples": triples,
             "files": listed,
             "linked": [{"graph": d.graph, "file": d.file, "triples": d.triples} for d in beside],
+            "store": STORE_ENTRY,
         }
     )
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass, replace
 import pyoxigraph as ox
 
 from sundhedsgraf.formats import RDF_BY_MEDIA_TYPE, RESULTS_BY_MEDIA_TYPE
-from sundhedsgraf.publication import load_store
+from sundhedsgraf.publication import open_store
+from sundhedsgraf.settings import Settings
 from sundhedsgraf.sparql import results
 from sundhedsgraf.sparql.fairness import Budgets, Turns
 from sundhedsgraf.sparql.federation import Call, CallFailed, Relay, rewrite
@@ -177,11 +178,11 @@ def graph_bytes(triples: list, media_type: str) -> bytes:
     return ox.serialize(triples, format=rdf_format)
 
 
-def work(conn, parent: int, dist: str | None) -> None:
+def work(conn, parent: int, dist: str | None, store: str) -> None:
     """A worker's life: answer jobs from `conn` until it closes, on a thread with a big stack."""
     end_with_parent(parent)
     threading.stack_size(STACK_BYTES)
-    thread = threading.Thread(target=serve_jobs, args=(conn, dist), daemon=True)
+    thread = threading.Thread(target=serve_jobs, args=(conn, dist, store), daemon=True)
     thread.start()
     thread.join()
 
@@ -197,8 +198,9 @@ def end_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def serve_jobs(conn, dist: str | None) -> None:
-    stores: dict[str, ox.Store] = {dist: load_store(dist)} if dist else {}
+def serve_jobs(conn, dist: str | None, store: str = Settings.store) -> None:
+    """Answer jobs from `conn`, each from the store of its build (`store`: the mode)."""
+    stores: dict[str, ox.Store] = {dist: open_store(dist, store)} if dist else {}
     relay = None  # started by the first federated query
     conn.send(READY)
     while True:
@@ -207,7 +209,7 @@ def serve_jobs(conn, dist: str | None) -> None:
         except (EOFError, OSError):
             return
         if job.dist not in stores:  # a new build was published: drop the old one
-            stores = {job.dist: load_store(job.dist)}
+            stores = {job.dist: open_store(job.dist, store)}
         if job.services and relay is None:
             relay = Relay()
         answer = evaluate(stores[job.dist], job, relay)
@@ -226,9 +228,11 @@ class Worker:
     per message (adding and removing one, and the blocking mode uvloop changes, cost syscalls).
     """
 
-    def __init__(self, context, dist: str | None):
+    def __init__(self, context, dist: str | None, store: str):
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=work, args=(child, os.getpid(), dist), daemon=True)
+        self.process = context.Process(
+            target=work, args=(child, os.getpid(), dist, store), daemon=True
+        )
         self.process.start()
         child.close()
         self.watched = False  # whether the event loop watches the pipe
@@ -302,7 +306,9 @@ class QueryPool:
         time_limit: float,
         budgets: Budgets,
         client_share: float = 1.0,
+        store: str = Settings.store,
     ):
+        self.store = store  # "memory" or "disk": how a worker opens a build (open_store)
         self.context = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self.size, self.capacity, self.time_limit = workers, workers + max_queue, time_limit
         # what one client may hold, so that one client cannot fill the queue for all
@@ -440,7 +446,8 @@ class QueryPool:
         """A new worker, idle once it has loaded the build; tried again if it fails to start."""
         loop = asyncio.get_running_loop()
         while not self.closed:
-            worker = Worker(self.context, self.dist)  # on the loop's thread: see end_with_parent
+            # on the loop's thread: see end_with_parent
+            worker = Worker(self.context, self.dist, self.store)
             self.workers.add(worker)
             try:
                 await worker.ready()
