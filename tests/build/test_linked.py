@@ -16,7 +16,7 @@ from sundhedsgraf.build import dcat_ap
 from sundhedsgraf.cli import main
 from sundhedsgraf.namespaces import DEFAULT_BASE, prefixes
 from sundhedsgraf.pages.query import read_examples
-from sundhedsgraf.publication import open_publication, read_manifest
+from sundhedsgraf.publication import open_publication, open_store, read_manifest
 
 SAMPLE = REPO / "tests/fixtures/federation/eu-authority-sample.ttl"
 FEDERATED = REPO / "queries/federated/languages-with-eu-labels.rq"
@@ -65,6 +65,15 @@ def test_each_format_loads_as_its_own_named_graph(built, cli, tmp_path, name):
     assert graph_triples(built) == sample_triples()
     ours = graph_triples(built, DEFAULT_BASE + "graph/data")
     assert not ours & sample_triples()  # beside our graphs, not in them
+
+
+def test_the_on_disk_store_holds_the_linked_graph(built, cli, tmp_path):
+    """`--store disk` answers from the build's store/: the linked graph must be in it too."""
+    code, _, err = load(cli, built, write_sample(tmp_path, "eu.ttl"))
+    assert code == 0, err
+    store = open_store(str((built / "dist").resolve()), "disk")
+    on_disk = {q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH))}
+    assert on_disk == sample_triples()
 
 
 def test_the_linked_file_is_in_the_build_with_its_checksum(built, cli):
