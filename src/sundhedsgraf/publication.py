@@ -136,6 +136,13 @@ class Publication:
     def id(self) -> str:
         return self.folder.name
 
+    @property
+    def own_graphs(self) -> tuple[ox.NamedNode, ...]:
+        """Our graphs, without the linked datasets beside them (which may be large registers:
+        pages and their indexes are made from ours)."""
+        linked = {d["graph"] for d in self.manifest.get("linked", [])}
+        return tuple(ox.NamedNode(g) for g in self.graphs if g not in linked)
+
     def named_graph(self, name: str) -> Graph:
         """The named graph `<base>graph/<name>` as an rdflib graph."""
         graph = Graph()

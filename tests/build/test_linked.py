@@ -15,6 +15,7 @@ from rdflib.namespace import DCAT, DCTERMS
 from sundhedsgraf.build import dcat_ap
 from sundhedsgraf.cli import main
 from sundhedsgraf.namespaces import DEFAULT_BASE, prefixes
+from sundhedsgraf.pages.labels import build_index
 from sundhedsgraf.pages.query import read_examples
 from sundhedsgraf.publication import open_publication, open_store, read_manifest
 
@@ -319,3 +320,18 @@ def test_a_load_rebuilds_under_the_base_of_the_current_build(project, cli):
     assert load(cli, project, SAMPLE)[0] == 0
     assert read_manifest(project / "dist")["base_iri"] == base
     assert GRAPH in open_publication(project).graphs
+
+
+def test_pages_are_indexed_from_our_graphs_only(linked_root):
+    """A linked register's labels and types stay out of the pages' index (it may hold millions);
+    our own resources are all in it."""
+    pub = open_publication(linked_root)
+    idx = build_index(pub, "http://127.0.0.1/")
+
+    def subjects(graph: ox.NamedNode) -> set[str]:
+        return {q.subject.value for q in pub.store.quads_for_pattern(None, None, None, graph)}
+
+    ours = set().union(*(subjects(g) for g in pub.own_graphs))
+    only_theirs = subjects(ox.NamedNode(GRAPH)) - ours
+    assert only_theirs and not only_theirs & (set(idx.labels) | set(idx.types))
+    assert DEFAULT_BASE + "id/initiative/2.1" in idx.subjects

@@ -102,34 +102,40 @@ def index(pub: Publication, public: str) -> Index:
 
 def build_index(pub: Publication, public: str) -> Index:
     idx = Index(pub.base, public, prefix_map=prefixes(pub.base, extra=True))
-    store = pub.store
+    ours = pub.own_graphs  # not the linked datasets: a register's million labels stay out
+
+    def quads(predicate: str | None = None):
+        node = ox.NamedNode(predicate) if predicate else None
+        for graph in ours:
+            yield from pub.store.quads_for_pattern(None, node, None, graph)
+
     by_predicate: dict[str, dict[str, dict[str, set]]] = {p: {} for p in LABEL_PREDICATES}
     for predicate in LABEL_PREDICATES:
-        for q in store.quads_for_pattern(None, ox.NamedNode(predicate), None):
+        for q in quads(predicate):
             if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal):
                 tags = by_predicate[predicate].setdefault(q.subject.value, defaultdict(set))
                 tags[q.object.language or ""].add(q.object.value)
     for predicate in LABEL_PREDICATES:  # the first predicate with a value wins
         for iri, tags in by_predicate[predicate].items():
             idx.labels.setdefault(iri, {t: sorted(v) for t, v in tags.items()})
-    for q in store.quads_for_pattern(None, ox.NamedNode(TYPE), None):
+    for q in quads(TYPE):
         if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode):
             idx.types[q.subject.value].add(q.object.value)
-    for q in store.quads_for_pattern(None, ox.NamedNode(RDFS + "subClassOf"), None):
+    for q in quads(RDFS + "subClassOf"):
         if isinstance(q.object, ox.NamedNode):
             idx.super_classes[q.subject.value].add(q.object.value)
-    for q in store.quads_for_pattern(None, ox.NamedNode(RDFS + "subPropertyOf"), None):
+    for q in quads(RDFS + "subPropertyOf"):
         if isinstance(q.object, ox.NamedNode):
             idx.super_properties[q.subject.value].add(q.object.value)
     initiatives = {s for s, types in idx.types.items() if idx.sg + "Initiative" in types}
-    for q in store.quads_for_pattern(None, ox.NamedNode(DCTERMS + "identifier"), None):
+    for q in quads(DCTERMS + "identifier"):
         if q.subject.value in initiatives and isinstance(q.object, ox.Literal):
             idx.numbers[q.subject.value] = q.object.value
     prefix = pub.base + "id/"
     idx.subjects = sorted(
         {
             q.subject.value
-            for q in store.quads_for_pattern(None, None, None)
+            for q in quads()
             if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(prefix)
         }
     )
