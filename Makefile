@@ -4,6 +4,7 @@ BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
 VIRTUOSO := /usr/bin/virtuoso-t
 NGINX := /usr/sbin/nginx
+RSCRIPT := /usr/bin/Rscript
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: run test clean
@@ -15,7 +16,7 @@ run: $(VENV)/.installed
 	$(BIN)/sundhedsgraf serve
 
 # Lint, check the format of code and data, run the test suite (browser tests included).
-test: $(VENV)/.installed-test $(CHROMIUM) $(VIRTUOSO) $(NGINX)
+test: $(VENV)/.installed-test $(CHROMIUM) $(VIRTUOSO) $(NGINX) $(RSCRIPT)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sundhedsgraf format --check
@@ -36,6 +37,13 @@ $(NGINX):
 	$(SUDO) apt-get update -q
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx
 	-$(SUDO) systemctl disable --now nginx
+
+# The query page's R snippet is run by the tests with Debian's R and its httr2; installed when
+# missing.
+$(RSCRIPT):
+	$(SUDO) apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		r-base-core r-cran-httr2 r-cran-jsonlite
 
 clean:
 	rm -rf $(VENV) dist .dist-builds
