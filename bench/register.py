@@ -19,7 +19,8 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from sundhedsgraf.publication import build_folder, load_store  # noqa: E402
+from sundhedsgraf.publication import build_folder  # noqa: E402
+from sundhedsgraf.stores import load_store  # noqa: E402
 
 QUADS_PER_UNIT = 12
 FAN_OUT = 8  # children per unit: a tree about log8(n) deep, like a hospital's register

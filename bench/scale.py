@@ -5,7 +5,7 @@ build-switch time, for the in-memory and the on-disk store, beside Oxigraph's ow
 For each size the script makes a project whose build is a copy of dist/ with the register
 added to its N-Quads dump, and measures:
 
-- load: our in-memory load (publication.load_store) and our on-disk store (write_store, as
+- load: our in-memory load (stores.load_store) and our on-disk store (write_store, as
   the build writes it) vs `oxigraph load --location`;
 - memory: `sundhedsgraf serve --store memory|disk --workers N` (N from --workers) after each
   worker answered a join: RSS and PSS (from /proc/<pid>/smaps_rollup; PSS shares the pages of

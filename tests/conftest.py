@@ -13,7 +13,7 @@ import pyoxigraph
 import pytest
 
 from sundhedsgraf.cli import main
-from sundhedsgraf.publication import STORE
+from sundhedsgraf.stores import STORE
 
 FIXTURES = Path(__file__).parent / "fixtures" / "build"
 REPO = Path(__file__).parent.parent

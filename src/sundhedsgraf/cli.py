@@ -15,9 +15,10 @@ from sundhedsgraf.build.sources import data_files
 from sundhedsgraf.errors import SundhedsgrafError, naming
 from sundhedsgraf.formats import RDF_BY_NAME
 from sundhedsgraf.namespaces import BASE_ENV, prefixes
-from sundhedsgraf.publication import build_folder, open_publication, read_manifest
+from sundhedsgraf.publication import build_folder, open_publication
 from sundhedsgraf.settings import Settings, env_name, kind
 from sundhedsgraf.sparql import console as query
+from sundhedsgraf.stores import read_manifest
 
 
 def out(text: str | bytes) -> None:

@@ -15,7 +15,7 @@ from sundhedsgraf.namespaces import check_base_iri
 
 ENV_PREFIX = "SUNDHEDSGRAF_"
 MiB = 2**20
-STORES = ("memory", "disk")  # where a build is read from: see publication.open_store
+STORES = ("memory", "disk")  # where a build is read from: see stores.open_store
 
 
 def setting(default, help: str, shown: str | None = None):

@@ -15,7 +15,8 @@ from sundhedsgraf.build import dumps
 from sundhedsgraf.build import output as publish
 from sundhedsgraf.build.pipeline import prepare
 from sundhedsgraf.namespaces import DEFAULT_BASE, PREFIXES
-from sundhedsgraf.publication import STORE, open_publication
+from sundhedsgraf.publication import open_publication
+from sundhedsgraf.stores import STORE
 
 SG = DEFAULT_BASE + "def#"
 # the tables beside the dumps (build/tables.py), named here so that a change shows

@@ -17,7 +17,8 @@ from sundhedsgraf.cli import main
 from sundhedsgraf.namespaces import DEFAULT_BASE, prefixes
 from sundhedsgraf.pages.labels import build_index
 from sundhedsgraf.pages.query import read_examples
-from sundhedsgraf.publication import open_publication, open_store, read_manifest
+from sundhedsgraf.publication import open_publication
+from sundhedsgraf.stores import open_store, read_manifest
 
 SAMPLE = REPO / "tests/fixtures/federation/eu-authority-sample.ttl"
 FEDERATED = REPO / "queries/federated/languages-with-eu-labels.rq"

@@ -10,14 +10,8 @@ from conftest import canonical_quads, snapshot
 
 from sundhedsgraf.build import output as publish
 from sundhedsgraf.build import pipeline
-from sundhedsgraf.publication import (
-    ENGINE,
-    STORE,
-    build_folder,
-    load_store,
-    open_publication,
-    open_store,
-)
+from sundhedsgraf.publication import build_folder, open_publication
+from sundhedsgraf.stores import ENGINE, STORE, load_store, open_store
 
 
 def test_the_store_holds_the_same_quads_as_the_dumps(built):

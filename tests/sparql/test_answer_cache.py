@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from sundhedsgraf.sparql.cache import AnswerCache
-from sundhedsgraf.sparql.workers import Answer
+from sundhedsgraf.sparql.evaluation import Answer
 
 JSON = "application/sparql-results+json"
 BUILD_ID = "20250101T000000000000Z"  # as publication.Publication.id: the build folder's name

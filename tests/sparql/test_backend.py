@@ -23,10 +23,11 @@ import pytest
 from conftest import Server, assert_problem, media_type
 from stores import oxigraph_store
 
-from sundhedsgraf.publication import DESCRIPTION, DUMP, open_publication
+from sundhedsgraf.publication import open_publication
 from sundhedsgraf.sparql.backend import Slots
 from sundhedsgraf.sparql.fairness import Budgets
 from sundhedsgraf.sparql.workers import Busy, OverBudget
+from sundhedsgraf.stores import DESCRIPTION, DUMP
 
 QUERIES = sorted((Path(__file__).resolve().parents[2] / "queries").glob("*.rq"))
 SG = "PREFIX sg: <https://w3id.org/sundhedsgraf/def#>\n"

@@ -5,9 +5,12 @@ the time limit counted from a request's arrival.
 Each client gets a loopback address of its own (any of 127.0.0.0/8 can be bound), so the
 server tells them apart as it would in production."""
 
+import asyncio
 import contextlib
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from decimal import Decimal
@@ -15,6 +18,11 @@ from pathlib import Path
 
 import httpx
 from conftest import Server, assert_problem, wait_until
+
+from sundhedsgraf.publication import build_folder
+from sundhedsgraf.sparql import workers
+from sundhedsgraf.sparql.fairness import Budgets
+from sundhedsgraf.stores import dump_bytes
 
 LONG = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # runs for ever
 ASK = "ASK { ?s ?p ?o }"
@@ -286,3 +294,48 @@ def test_the_time_limit_counts_the_wait_for_a_worker(start_server):
     assert waiting[1]["response"].status_code == 503
     assert third_answer.status_code == 200, third_answer.text
     assert third_answer.json()["boolean"] is True
+
+
+class CountedWorker(workers.Worker):
+    made = 0
+
+    def __init__(self, *args):
+        CountedWorker.made += 1
+        super().__init__(*args)
+
+
+def start_pool(real_root, size: int, seconds: float) -> int:
+    """Start a pool of `size` workers on the real build; the workers it made in `seconds`."""
+    CountedWorker.made = 0
+
+    async def scenario():
+        pool = workers.QueryPool(size, 0, 10.0, Budgets(60, 60, 5))
+        try:
+            await asyncio.wait_for(pool.start(str(build_folder(real_root))), seconds)
+        except TimeoutError:
+            pass
+        finally:
+            await pool.close()
+
+    asyncio.run(scenario())
+    return CountedWorker.made
+
+
+def test_a_worker_loading_a_big_build_is_not_stopped_and_started_in_a_loop(real_root, monkeypatch):
+    monkeypatch.setattr(workers, "Worker", CountedWorker)
+    monkeypatch.setattr(workers, "RESTART_PAUSE", 0.05)
+    monkeypatch.setattr(workers, "START_SECONDS", 0.0)  # only the build's size counts
+    # as if loading this build took 30 s: the allowance grows with it
+    dump = dump_bytes(str(build_folder(real_root)))
+    monkeypatch.setattr(workers, "LOAD_BYTES_PER_SECOND", dump / 30)
+    assert start_pool(real_root, 2, 60) == 2
+    # with no allowance for the load, the same start goes round in a loop
+    monkeypatch.setattr(workers, "LOAD_BYTES_PER_SECOND", dump * 1000)
+    assert start_pool(real_root, 2, 3) > 4
+
+
+def test_a_worker_imports_neither_rdflib_nor_the_web_framework():
+    # what a worker process imports besides the standard library: the module it runs
+    code = "import sys, sundhedsgraf.sparql.evaluation; print(' '.join(sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert not {"rdflib", "starlette", "fastapi", "uvicorn", "jinja2"} & set(done.stdout.split())

@@ -17,7 +17,8 @@ import pyoxigraph as ox
 import pytest
 from conftest import assert_problem, media_type, wait_until
 
-from sundhedsgraf.publication import build_folder, open_publication, read_manifest
+from sundhedsgraf.publication import build_folder, open_publication
+from sundhedsgraf.stores import read_manifest
 
 QUERIES = sorted((Path(__file__).resolve().parents[2] / "queries").glob("*.rq"))
 

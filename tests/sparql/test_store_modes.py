@@ -12,7 +12,7 @@ import pyoxigraph
 import pytest
 from conftest import REPO, wait_until
 
-from sundhedsgraf.publication import DUMP, STORE
+from sundhedsgraf.stores import DUMP, STORE
 
 GROUP_CONCAT = re.compile(
     r'GROUP_CONCAT\([^;]*;\s*separator\s*=\s*"([^"]*)"\s*\)\s*AS\s+\?(\w+)', re.IGNORECASE

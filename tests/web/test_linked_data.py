@@ -26,9 +26,10 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from sundhedsgraf.cli import main
-from sundhedsgraf.publication import Current, build_folder, open_publication, read_manifest
+from sundhedsgraf.publication import Current, build_folder, open_publication
 from sundhedsgraf.rdfio import to_rdflib
 from sundhedsgraf.settings import Settings
+from sundhedsgraf.stores import read_manifest
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")

@@ -4,7 +4,7 @@ Each linked dataset lives in the project folder `linked/` (local, not in git: a 
 big register does not belong there) as two files: `linked-<slug>.nt.gz`, the file as
 parsed, normalised to gzipped N-Triples, and `linked-<slug>.json`, what we know of it
 (graph, titles, source, licence, triples, SHA-256, when loaded). Every build takes them all:
-each file goes into the build folder as a download of its own, `publication.load_store` loads
+each file goes into the build folder as a download of its own, `stores.load_store` loads
 it as its own named graph, and `description.py` describes it beside our dataset.
 
 Loading or removing one changes linked/ and rebuilds; if the build fails, linked/ is put back

@@ -20,7 +20,7 @@ from sundhedsgraf.build.turtle import to_turtle
 from sundhedsgraf.build.validation import Report, require_targets, validate
 from sundhedsgraf.errors import SundhedsgrafError
 from sundhedsgraf.namespaces import BASE_ENV, DEFAULT_BASE, check_base_iri, prefixes, sg
-from sundhedsgraf.publication import STORE_ENTRY, write_store
+from sundhedsgraf.stores import STORE_ENTRY, write_store
 
 
 @dataclass

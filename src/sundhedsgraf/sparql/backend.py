@@ -30,8 +30,9 @@ import pyoxigraph as ox
 from sundhedsgraf import remote
 from sundhedsgraf.publish import DCTERMS, record_graph
 from sundhedsgraf.remote import StoreError
+from sundhedsgraf.sparql.evaluation import Answer, Job, graph_bytes, serialize
 from sundhedsgraf.sparql.fairness import Budgets, Turns
-from sundhedsgraf.sparql.workers import Answer, Busy, Job, OverBudget, graph_bytes, serialize
+from sundhedsgraf.sparql.workers import Busy, OverBudget
 
 # What we ask a store for, by query form: formats we read, the one we read fastest first.
 # (Virtuoso answers a CONSTRUCT with a table of ?s ?p ?o if SPARQL JSON is asked for first.)

@@ -8,7 +8,7 @@ body, the media type and the ETag as Python objects, and the tuples and table sl
 import sys
 from collections import OrderedDict
 
-from sundhedsgraf.sparql.workers import Answer
+from sundhedsgraf.sparql.evaluation import Answer
 from sundhedsgraf.web.responses import etag_of
 
 # What holds an entry's values: the Answer object and its __dict__ (56 + 96 bytes), the

@@ -25,12 +25,12 @@ from sundhedsgraf.remote import StoreError
 from sundhedsgraf.settings import Settings
 from sundhedsgraf.sparql.backend import Backend
 from sundhedsgraf.sparql.cache import AnswerCache
+from sundhedsgraf.sparql.evaluation import Job
 from sundhedsgraf.sparql.fairness import client_of
 from sundhedsgraf.sparql.guard import QueryRefused, QueryShape, admit
 from sundhedsgraf.sparql.workers import (
     Busy,
     Crashed,
-    Job,
     KillsWorkers,
     OverBudget,
     QueryPool,

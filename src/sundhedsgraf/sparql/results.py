@@ -1,9 +1,9 @@
 """SPARQL query results in the four W3C formats and as a spreadsheet (XLSX), written from rows
 already collected.
 
-Workers cap the number of rows before serializing, and pyoxigraph's own serializer consumes the
-solution iterator, so we write the capped list ourselves. The output is what pyoxigraph writes,
-except where it is not well-formed:
+Workers let pyoxigraph write JSON results (the same bytes as ours: tests/sparql/test_native.py)
+unless the answer may be over the row limit; this module writes everything else from rows
+already counted. The output is what pyoxigraph writes, except where it is not well-formed:
 
 - CSV quotes every field RFC 4180 says must be quoted; pyoxigraph leaves IRIs and triple terms
   bare even when they hold a comma or a quote. Triple terms are written as later oxigraph
