@@ -213,3 +213,20 @@ def wait_until(condition, seconds: float = 60.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the condition did not come true"
         time.sleep(0.05)
+
+
+# --- builds side by side, for switch tests ---
+
+
+def builds(root: Path, *sources: Path) -> Path:
+    """A project whose .dist-builds/ holds copies of the builds `sources` (A, B, …), dist -> A."""
+    for name, source in zip("AB", sources, strict=False):
+        shutil.copytree((source / "dist").resolve(), root / ".dist-builds" / name)
+    (root / "dist").symlink_to(Path(".dist-builds") / "A", target_is_directory=True)
+    return root
+
+
+def switch_to(root: Path, name: str) -> None:
+    link = root / ".dist-new"
+    link.symlink_to(Path(".dist-builds") / name, target_is_directory=True)
+    os.replace(link, root / "dist")

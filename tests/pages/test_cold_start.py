@@ -2,14 +2,11 @@
 wait for it, and the home page, the search index and the pictures made before a build is
 served (in-process app, so the renderings can be counted and the cache looked into)."""
 
-import os
-import shutil
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from conftest import InProcess, wait_until
+from conftest import InProcess, builds, switch_to, wait_until
 
 from sundhedsgraf.pages import page as page_module
 from sundhedsgraf.pages.labels import build_index
@@ -19,23 +16,9 @@ from sundhedsgraf.pages.search import search_index
 HTML = {"Accept": "text/html"}
 
 
-def two_builds(real_root: Path, root: Path) -> Path:
-    """A project whose dist is a copy A of the real build; a copy B beside it."""
-    for name in ("A", "B"):
-        shutil.copytree((real_root / "dist").resolve(), root / ".dist-builds" / name)
-    (root / "dist").symlink_to(Path(".dist-builds") / "A", target_is_directory=True)
-    return root
-
-
-def switch_to(root: Path, name: str) -> None:
-    link = root / ".dist-new"
-    link.symlink_to(Path(".dist-builds") / name, target_is_directory=True)
-    os.replace(link, root / "dist")
-
-
 @pytest.fixture
 def app(real_root, tmp_path):
-    running = InProcess(two_builds(real_root, tmp_path))
+    running = InProcess(builds(tmp_path, real_root, real_root))
     yield running
     running.stop()
 

@@ -3,14 +3,13 @@ on-disk store read-only, answer as memory mode does, never parse the dumps, and 
 switch (the old build's folder removed under them)."""
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
 
 import pyoxigraph
 import pytest
-from conftest import REPO, wait_until
+from conftest import REPO, builds, switch_to, wait_until
 
 from sundhedsgraf.stores import DUMP, STORE
 
@@ -33,20 +32,6 @@ def count(server) -> int:
 
 def quads_in(build: Path) -> int:
     return len(pyoxigraph.Store.read_only(str(build / STORE)))
-
-
-def builds(root: Path, *sources: Path) -> Path:
-    """A project whose .dist-builds/ holds copies of the builds `sources` (A, B, …), dist -> A."""
-    for name, source in zip("AB", sources, strict=False):
-        shutil.copytree((source / "dist").resolve(), root / ".dist-builds" / name)
-    (root / "dist").symlink_to(Path(".dist-builds") / "A", target_is_directory=True)
-    return root
-
-
-def switch_to(root: Path, name: str) -> None:
-    link = root / ".dist-new"
-    link.symlink_to(Path(".dist-builds") / name, target_is_directory=True)
-    os.replace(link, root / "dist")
 
 
 def test_disk_mode_answers_the_competency_queries_as_memory_mode_does(start_server):
