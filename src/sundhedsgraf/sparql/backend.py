@@ -144,9 +144,8 @@ class Backend:
             self.health.down(transport_problem(error))
         else:
             build = rows[0]["build"] if rows else None  # None also if the row lacks it
-            build = build.value if build is not None else None
             server = response.headers.get("server", "")
-            self.health.up(time.monotonic() - started, server, build)
+            self.health.up(time.monotonic() - started, server, build and build.value)
 
     def state(self) -> dict:
         health = self.health
