@@ -147,6 +147,7 @@ def engine(settings: Settings, current: Current) -> QueryPool | Backend:
             settings.max_queue,
             settings.time_limit,
             shares,
+            settings.client_share,
             current.get,
         )
     return QueryPool(

@@ -10,6 +10,7 @@ status we answer.
 """
 
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -26,6 +27,9 @@ EXCERPT = 300  # characters of a store's error body shown in our message
 SPARQL_JSON = "application/sparql-results+json"
 CONNECT_SECONDS = 2.0  # behind /sparql: a store that does not take the connection by then is down
 USER_AGENT = f"sundhedsgraf/{__version__}"
+# httpcore writes a request's headers and body apart: without this, Nagle's algorithm holds the
+# body back until the store acknowledges the headers (~2 ms a query on a local store)
+NO_DELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 
 
 class RemoteError(SundhedsgrafError):
@@ -72,12 +76,14 @@ def client(environ: Mapping[str, str] = os.environ) -> httpx.Client:
 def async_client(connections: int, environ: Mapping[str, str] = os.environ) -> httpx.AsyncClient:
     """A client for the store behind /sparql: `connections` at most, a bounded connect; callers
     bound the whole call (httpx's other timeouts are per read, not per call)."""
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     return httpx.AsyncClient(
         auth=auth_from_env(environ),
         timeout=httpx.Timeout(None, connect=CONNECT_SECONDS),
-        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        # no proxy from the environment between us and our own store
+        transport=httpx.AsyncHTTPTransport(limits=limits, trust_env=False, socket_options=NO_DELAY),
         headers={"User-Agent": USER_AGENT},
-        trust_env=False,  # no proxy from the environment between us and our own store
+        trust_env=False,
     )
 
 

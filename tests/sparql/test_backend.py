@@ -5,7 +5,6 @@ The store is a real `oxigraph serve` loaded with the build; slow, failing and co
 are local stubs, and a down one a port nobody listens on.
 """
 
-import asyncio
 import base64
 import http.server
 import io
@@ -22,11 +21,9 @@ import pyoxigraph as ox
 import pytest
 from conftest import Server, assert_problem, media_type
 from stores import oxigraph_store
+from test_pool import in_background, in_flight
 
 from sundhedsgraf.publication import open_publication
-from sundhedsgraf.sparql.backend import Slots
-from sundhedsgraf.sparql.fairness import Budgets
-from sundhedsgraf.sparql.workers import Busy, OverBudget
 from sundhedsgraf.stores import DESCRIPTION, DUMP
 
 QUERIES = sorted((Path(__file__).resolve().parents[2] / "queries").glob("*.rq"))
@@ -237,6 +234,25 @@ def test_row_and_byte_limits_hold(start_server, store):
     assert fine.status_code == 200
 
 
+def test_a_json_answer_is_passed_on_as_it_came_only_when_it_cannot_hold_too_many_rows(
+    start_server, stub
+):
+    rows = [{"x": {"type": "literal", "value": str(n)}} for n in range(3)]
+    body = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": rows}}, indent=1)
+    spaced = stub(body=body.encode())  # not as we would write it
+    for max_rows, expected in (("1000", 200), ("2", 400)):
+        server = start_server("--sparql-backend", spaced.url, "--max-rows", max_rows)
+        query = {"query": f"SELECT ?x WHERE {{ ?x ?y {max_rows} }}"}
+        answer = server.client.get("/sparql", params=query | {"format": "json"})
+        assert answer.status_code == expected, answer.text
+        if expected == 200:  # short enough: as the store wrote it
+            assert answer.content == body.encode()
+            xml = server.client.get("/sparql", params=query | {"format": "xml"})
+            assert xml.text.count("<result>") == 3  # another format: written by us
+        else:  # long enough for 3 rows: read, and the row limit holds
+            assert_problem(answer, 400, "limit of 2 rows")
+
+
 def test_updates_and_foreign_services_never_reach_the_store(start_server, stub):
     counting = stub()
     server = start_server("--sparql-backend", counting.url)
@@ -328,6 +344,33 @@ def test_a_client_over_its_budget_waits_while_others_are_served(start_server, st
     assert int(over.headers["Retry-After"]) > 0
     assert ask("modest", 4).status_code == 200
     assert len(slowish.queries) == 3
+
+
+def test_a_client_may_hold_only_its_share_of_the_connections_and_the_queue(start_server, stub):
+    slow = stub(delay=1.5)
+    # one connection and three places in the queue: half of them is two queries per client
+    server = start_server(
+        "--sparql-backend", slow.url, "--client-header", "X-Client",
+        "--workers", "1", "--max-queue", "3", "--client-share", "0.5",
+    )  # fmt: skip
+
+    def ask(client: str, n: int) -> httpx.Response:
+        query = f"SELECT ?x WHERE {{ ?x ?y {n} }}"  # a new query each time: none cached
+        return server.client.get("/sparql", params={"query": query}, headers={"X-Client": client})
+
+    sent = []
+    for n in (1, 2):
+        sent.append(in_background(lambda n=n: ask("greedy", n)))
+        in_flight(server, n)
+    refused = ask("greedy", 3)
+    sent.append(in_background(lambda: ask("other", 4)))
+    in_flight(server, 3)  # the other client still gets a place
+    assert_problem(refused, 429, "queries running or waiting have reached its share", "(2)")
+    for thread, outcome in sent:
+        thread.join(60)
+        assert outcome["response"].status_code == 200, outcome["response"].text
+    assert ask("greedy", 5).status_code == 200  # its share is free again
+    assert len(slow.queries) == 4
 
 
 def test_health_shows_the_store_up(fronted, store):
@@ -447,49 +490,3 @@ def test_a_federated_query_is_sent_on_and_never_cached(start_server, stub, store
         assert answer.json()["results"]["bindings"] == [row]
         assert answer.headers["cache-control"] == "no-store"
     assert len(remote_end.queries) == 2
-
-
-def test_slots_take_turns_between_clients_and_keep_the_queue_bounded():
-    """Two slots: a client with many calls waiting does not go before one that came later."""
-
-    async def scenario():
-        slots = Slots(2, 3, Budgets(seconds=100, window=100, long_query=100))
-        release, order = asyncio.Event(), []
-
-        async def call(client: str, n: int):
-            async with slots.held(client, asyncio.get_running_loop().time() + 5):
-                order.append(f"{client}{n}")
-                await release.wait()
-
-        tasks = [asyncio.create_task(call("a", n)) for n in range(4)]
-        await asyncio.sleep(0.01)
-        tasks.append(asyncio.create_task(call("b", 0)))
-        await asyncio.sleep(0.01)
-        with pytest.raises(Busy):  # 2 running + 3 waiting: the queue is full
-            await call("c", 0)
-        release.set()
-        await asyncio.gather(*tasks)
-        return order
-
-    assert asyncio.run(scenario()) == ["a0", "a1", "a2", "b0", "a3"]
-
-
-def test_slots_refuse_a_spent_client_and_keep_the_last_slot_from_a_heavy_one():
-
-    async def scenario():
-        loop = asyncio.get_running_loop()
-        budgets = Budgets(seconds=1, window=1000, long_query=0.05)
-        slots = Slots(2, 0, budgets)
-        budgets.charge("spent", 2, loop.time())
-        with pytest.raises(OverBudget):
-            async with slots.held("spent", loop.time() + 1):
-                pass
-        budgets.charge("heavy", 0.1, loop.time())  # a long call lately: heavy, budget left
-        async with slots.held("light", loop.time() + 1):  # one slot left
-            with pytest.raises(Busy):  # not for the heavy client, though it would be free
-                async with slots.held("heavy", loop.time() + 0.2):
-                    pass
-            async with slots.held("light", loop.time() + 1):
-                pass
-
-    asyncio.run(scenario())

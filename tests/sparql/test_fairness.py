@@ -1,9 +1,12 @@
-"""The parts of fair shares that need no server: turns, budgets and who a client is."""
+"""The parts of fair shares that need no server: turns, budgets, the gate and who a client is."""
 
+import asyncio
+
+import pytest
 from starlette.requests import Request
 
 from sundhedsgraf.sparql import fairness
-from sundhedsgraf.sparql.fairness import Budgets, Turns, client_of
+from sundhedsgraf.sparql.fairness import Budgets, Busy, Gate, OverBudget, TooMany, Turns, client_of
 
 
 def test_turns_go_round_between_clients():
@@ -78,3 +81,64 @@ def test_the_client_is_the_peer_unless_a_trusted_header_is_named():
     assert client_of(request_from("10.0.0.1", forwarded), None) == "10.0.0.1"
     assert client_of(request_from("10.0.0.1", forwarded), "X-Forwarded-For") == "203.0.113.7"
     assert client_of(request_from("10.0.0.1", {}), "X-Forwarded-For") == "10.0.0.1"
+
+
+def test_a_gate_takes_turns_between_clients_and_keeps_the_queue_bounded():
+    """Two slots: a client with many calls waiting does not go before one that came later."""
+
+    async def scenario():
+        gate = Gate(2, 3, Budgets(seconds=100, window=100, long_query=100), idle=range(2))
+        release, order = asyncio.Event(), []
+
+        async def call(client: str, n: int):
+            async with gate.held(client, asyncio.get_running_loop().time() + 5):
+                order.append(f"{client}{n}")
+                await release.wait()
+
+        tasks = [asyncio.create_task(call("a", n)) for n in range(4)]
+        await asyncio.sleep(0.01)
+        tasks.append(asyncio.create_task(call("b", 0)))
+        await asyncio.sleep(0.01)
+        with pytest.raises(Busy):  # 2 running + 3 waiting: the queue is full
+            await call("c", 0)
+        release.set()
+        await asyncio.gather(*tasks)
+        return order
+
+    assert asyncio.run(scenario()) == ["a0", "a1", "a2", "b0", "a3"]
+
+
+def test_a_gate_refuses_a_spent_client_and_keeps_the_last_slot_from_a_heavy_one():
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        budgets = Budgets(seconds=1, window=1000, long_query=0.05)
+        gate = Gate(2, 0, budgets, idle=range(2))
+        budgets.charge("spent", 2, loop.time())
+        with pytest.raises(OverBudget):
+            async with gate.held("spent", loop.time() + 1):
+                pass
+        budgets.charge("heavy", 0.1, loop.time())  # a long call lately: heavy, budget left
+        async with gate.held("light", loop.time() + 1):  # one slot left
+            with pytest.raises(Busy):  # not for the heavy client, though it would be free
+                async with gate.held("heavy", loop.time() + 0.2):
+                    pass
+            async with gate.held("light", loop.time() + 1):
+                pass
+
+    asyncio.run(scenario())
+
+
+def test_a_gate_keeps_a_client_to_its_share():
+    async def scenario():
+        gate = Gate(1, 3, Budgets(seconds=100, window=100, long_query=100), 0.5, idle=[0])
+        loop = asyncio.get_running_loop()
+        with gate.admitted("greedy", loop.time()), gate.admitted("greedy", loop.time()):
+            with pytest.raises(TooMany) as refused, gate.admitted("greedy", loop.time()):
+                pass
+            with gate.admitted("other", loop.time()):
+                assert gate.in_flight == 3
+        assert refused.value.most == 2
+        assert gate.in_flight == 0 and not gate.in_flight_of
+
+    asyncio.run(scenario())

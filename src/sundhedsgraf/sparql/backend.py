@@ -2,14 +2,15 @@
 promises as the embedded engine in front of it.
 
 The request is read, guarded and cached by `protocol.py` as before; here the query is sent to
-the store over a bounded number of connections, shared between clients in turns and within
-their budgets (`fairness.py`), as the worker pool shares its processes. The whole call, the
-wait for a connection included, is bounded by the time limit; the store's own timeout
+the store over a bounded number of connections, shared between clients in turns, within their
+budgets and shares (`fairness.Gate`), as the worker pool shares its processes. The whole call,
+the wait for a connection included, is bounded by the time limit; the store's own timeout
 parameter is sent where we know it (Virtuoso's `timeout`, in ms; Oxigraph's server takes one
 only when started: `oxigraph serve --timeout-s`). SELECT/ASK answers are asked for as SPARQL
-JSON (or XML), CONSTRUCT/DESCRIBE as N-Triples (or Turtle), read within the byte limit, and
-written again by us in the format the client accepted, so the row limit holds and every
-format of ours (CSV for Excel, XLSX) works.
+JSON (or XML), CONSTRUCT/DESCRIBE as N-Triples (or Turtle), and read within the byte limit. A
+SPARQL JSON answer to a client that wants SPARQL JSON is passed on as it came when it is too
+short to hold more rows than the limit; any other is written again by us in the format the
+client accepted, so the row limit holds and every format of ours (CSV for Excel, XLSX) works.
 
 The dataset is the same as the embedded engine's: with no FROM and none in the request, the
 union of the local build's named graphs, named one by one (`default-graph-uri`), as stores
@@ -20,9 +21,8 @@ import asyncio
 import re
 import time
 from collections.abc import Callable
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import httpx
 import pyoxigraph as ox
@@ -31,8 +31,7 @@ from sundhedsgraf import remote
 from sundhedsgraf.publish import DCTERMS, record_graph
 from sundhedsgraf.remote import StoreError
 from sundhedsgraf.sparql.evaluation import Answer, Job, graph_bytes, serialize
-from sundhedsgraf.sparql.fairness import Budgets, Turns
-from sundhedsgraf.sparql.workers import Busy, OverBudget
+from sundhedsgraf.sparql.fairness import Budgets, Gate
 
 # What we ask a store for, by query form: formats we read, the one we read fastest first.
 # (Virtuoso answers a CONSTRUCT with a table of ?s ?p ?o if SPARQL JSON is asked for first.)
@@ -43,6 +42,8 @@ ACCEPT |= {"CONSTRUCT": GRAPH_ACCEPT, "DESCRIBE": GRAPH_ACCEPT}
 CHECK_EVERY = 5.0  # seconds between health checks
 CHECK_SECONDS = 2.0  # a health check not answered by then finds the store down
 INLINE_BODY = 1 << 18  # answers up to this size are re-written on the event loop
+SPARQL_JSON = "application/sparql-results+json"
+ROW_BYTES = 2  # the fewest bytes a row takes in SPARQL JSON: {}
 ERROR_BYTES = 4096  # of a store's error message, what we read and pass on
 # An IRI reference without a scheme: the query needs our base IRI (else the store uses its own)
 RELATIVE_IRI = re.compile(r"<[^:<>\"{}|^`\\\s]*>")
@@ -60,80 +61,6 @@ def build_query(base: str) -> str:
     `record_store`). Also the health check's query: one index lookup."""
     g = record_graph(base)
     return f"SELECT ?build WHERE {{ GRAPH <{g}> {{ <{g}> <{DCTERMS}identifier> ?build }} }} LIMIT 1"
-
-
-class Slots:
-    """`size` calls at a time, shared as QueryPool shares its workers: clients take turns, a
-    client that has spent its budget gets OverBudget, one with a long query lately does not
-    get the last free slot, and beyond `size + max_queue` calls Busy at once."""
-
-    def __init__(self, size: int, max_queue: int, budgets: Budgets):
-        self.size, self.capacity, self.budgets = size, size + max_queue, budgets
-        self.free, self.in_flight = size, 0
-        self.turns = Turns()
-
-    @asynccontextmanager
-    async def held(self, client: str, deadline: float):
-        """A slot for `client`, waited for until `deadline`; the time it is held is charged."""
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        if self.budgets.spent(client, now):
-            raise OverBudget(self.budgets.refill_wait(client, now))
-        if self.in_flight >= self.capacity:
-            raise Busy
-        self.in_flight += 1
-        try:
-            await self._turn(client, deadline)
-            started = loop.time()
-            try:
-                yield
-            finally:
-                self.budgets.charge(client, loop.time() - started, loop.time())
-                self._release()
-        finally:
-            self.in_flight -= 1
-
-    async def _turn(self, client: str, deadline: float) -> None:
-        loop = asyncio.get_running_loop()
-        turn = loop.create_future()
-        self.turns.add(client, turn)
-        self._dispatch()
-        try:
-            await asyncio.wait({turn}, timeout=max(0.0, deadline - loop.time()))
-        except asyncio.CancelledError:  # the request was given up
-            self._forget(client, turn)
-            raise
-        if not turn.done() or loop.time() >= deadline:
-            self._forget(client, turn)
-            raise Busy
-        turn.result()  # OverBudget if its other calls spent the budget meanwhile
-
-    def _forget(self, client: str, turn: asyncio.Future) -> None:
-        if not turn.done():
-            turn.cancel()
-            self.turns.remove(client, turn)
-        elif turn.exception() is None:  # a slot was given meanwhile: back it goes
-            self._release()
-
-    def _release(self) -> None:
-        self.free += 1
-        self._dispatch()
-
-    def _dispatch(self) -> None:
-        now = asyncio.get_running_loop().time()
-        while self.free:
-            taken = self.turns.take(lambda client: self._may_take(client, now))
-            if taken is None:
-                return
-            client, turn = taken
-            if self.budgets.spent(client, now):
-                turn.set_exception(OverBudget(self.budgets.refill_wait(client, now)))
-            else:
-                self.free -= 1
-                turn.set_result(None)
-
-    def _may_take(self, client: str, now: float) -> bool:
-        return self.free > 1 or self.size == 1 or not self.budgets.heavy(client, now)
 
 
 class Health:
@@ -165,10 +92,13 @@ class Backend:
         max_queue: int,
         time_limit: float,
         budgets: Budgets,
+        client_share: float,
         publication: Callable,  # the Publication served now: its graphs and base IRI
     ):
         self.url, self.time_limit, self.publication = url, time_limit, publication
-        self.slots = Slots(connections, max_queue, budgets)
+        self.dataset: tuple[tuple[str, ...], bytes] = ((), b"")  # the build's graphs, encoded
+        # connection slots, shared as the pool shares its workers
+        self.gate = Gate(connections, max_queue, budgets, client_share, range(connections))
         self.client = remote.async_client(connections)
         self.checker = remote.async_client(1)  # checks never wait behind slow queries
         self.health = Health()
@@ -213,9 +143,9 @@ class Backend:
         except (httpx.HTTPError, ValueError, SyntaxError) as error:
             self.health.down(transport_problem(error))
         else:
-            build = rows[0]["build"].value if rows else None
+            build = rows[0]["build"] if rows else None  # None also if the row lacks it
             server = response.headers.get("server", "")
-            self.health.up(time.monotonic() - started, server, build)
+            self.health.up(time.monotonic() - started, server, build and build.value)
 
     def state(self) -> dict:
         health = self.health
@@ -227,17 +157,17 @@ class Backend:
             backend["build"] = health.build
         return {
             "sparql_backend": backend,
-            "connections": self.slots.size,
-            "queries_in_flight": self.slots.in_flight,
-            "queries_waiting": len(self.slots.turns),
+            "connections": self.gate.size,
+            "queries_in_flight": self.gate.in_flight,
+            "queries_waiting": len(self.gate.turns),
         }
 
     async def run(self, job: Job, client: str) -> Answer:
-        """The answer to `job` for `client`. Raises Busy, OverBudget or StoreError (502 down
-        or failing, 503 overloaded, 504 past the time limit)."""
+        """The answer to `job` for `client`. Raises Busy, TooMany, OverBudget or StoreError (502
+        down or failing, 503 overloaded, 504 past the time limit)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.time_limit  # the limit a client sees, its wait included
-        async with self.slots.held(client, deadline):
+        async with self.gate.held(client, deadline):
             try:
                 async with asyncio.timeout_at(deadline):
                     status, media_type, body = await self._call(job, deadline - loop.time())
@@ -287,20 +217,24 @@ class Backend:
     def form(self, job: Job, seconds: float) -> bytes:
         """The query, the dataset (ours unless the query or request names one) and the
         store's own timeout where we know its parameter."""
-        pub = self.publication()
         query = job.query
         if job.base_iri and RELATIVE_IRI.search(query):  # on line 1: error lines stay right
             query = f"BASE <{job.base_iri}> {query}"
-        fields = [("query", query)]
         if job.default_graphs is None and job.named_graphs is None:
-            default = named = () if job.query_dataset else pub.graphs
+            dataset = b"" if job.query_dataset else self.build_dataset()
         else:
-            default, named = job.default_graphs or (), job.named_graphs or ()
-        fields += [("default-graph-uri", g) for g in default]
-        fields += [("named-graph-uri", g) for g in named]
+            dataset = encoded_dataset(job.default_graphs or (), job.named_graphs or ())
+        form = b"query=" + quote_plus(query).encode() + dataset
         if "virtuoso" in self.health.server.lower():
-            fields.append(("timeout", str(max(1, int(seconds * 1000)))))
-        return urlencode(fields).encode()
+            form += b"&timeout=%d" % max(1, int(seconds * 1000))
+        return form
+
+    def build_dataset(self) -> bytes:
+        """The served build's graphs as default and named graphs, encoded once per build."""
+        graphs = self.publication().graphs
+        if self.dataset[0] != graphs:
+            self.dataset = (graphs, encoded_dataset(graphs, graphs))
+        return self.dataset[1]
 
     async def refused(self, response: httpx.Response) -> tuple[int, str, bytes]:
         """A store's error: the query's fault (400, with the store's message), or the
@@ -318,6 +252,12 @@ class Backend:
             problem = f"refused this server's credentials (HTTP {status}): see SUNDHEDSGRAF_STORE_*"
             raise StoreError(502, self.url, problem)
         raise StoreError(502, self.url, f"failed (HTTP {status}): {message[:500]}")
+
+
+def encoded_dataset(default: tuple[str, ...], named: tuple[str, ...]) -> bytes:
+    """The fields of a dataset, each with its & in front."""
+    fields = [("default-graph-uri", g) for g in default] + [("named-graph-uri", g) for g in named]
+    return b"".join(b"&" + urlencode([field]).encode() for field in fields)
 
 
 async def read_within(response: httpx.Response, limit: int, cut: bool = False) -> bytes | None:
@@ -342,10 +282,21 @@ def results_format(response: httpx.Response) -> ox.QueryResultsFormat:
 
 def rewrite(body: bytes, media_type: str, job: Job) -> Answer:
     """The store's answer in the format the client accepted, within the row and byte limits."""
+    if passed_on(media_type, job) and len(body) <= ROW_BYTES * job.max_rows:
+        return Answer(200, SPARQL_JSON, body)  # too short for too many rows
     answer = parsed_answer(body, media_type, job)
     if len(answer.body) > job.max_bytes:
         return Answer(400, "text/plain", too_large(job).encode())
     return answer
+
+
+def passed_on(media_type: str, job: Job) -> bool:
+    """Whether the store's answer is in the results format the client wants, as it is."""
+    return (
+        job.results_type == SPARQL_JSON
+        and job.form in ("SELECT", "ASK")
+        and media_type.partition(";")[0].strip().lower() == SPARQL_JSON
+    )
 
 
 def too_large(job: Job) -> str:

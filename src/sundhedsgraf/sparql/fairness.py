@@ -3,10 +3,14 @@ a queue that serves waiting clients in turn.
 
 As Wikidata's query service does, each client has a budget of worker time that refills over a
 window; a client that has spent it gets 429 until it has some again. The queue takes clients
-round-robin, so a client with many queries waiting does not push the others back.
+round-robin, so a client with many queries waiting does not push the others back. `Gate`
+puts these together in front of a few resources (worker processes, connections to a store).
 """
 
+import asyncio
 from collections import deque
+from collections.abc import Iterable
+from contextlib import asynccontextmanager, contextmanager
 
 from starlette.requests import Request
 
@@ -101,3 +105,131 @@ class Turns:
                     self.waiting[client] = queue  # back of the line
                 return client, item
         return None
+
+
+class Busy(Exception):
+    """The queue is full, or nothing came free within the time limit."""
+
+
+class TooMany(Exception):
+    """The client has `most` queries in flight (running or waiting), its share of the gate."""
+
+    def __init__(self, most: int):
+        super().__init__(most)
+        self.most = most
+
+
+class OverBudget(Exception):
+    """The client has spent its budget of time; it refills in `wait` seconds."""
+
+    def __init__(self, wait: float):
+        super().__init__(wait)
+        self.wait = wait
+
+
+class Gate:
+    """`size` resources (worker processes, connections) shared between clients: a query waits
+    for one in its client's turn (round-robin), within its deadline and only while its client
+    has budget left; a client that ran a long query lately does not get the last idle one,
+    which is kept for quick queries. Beyond `size + max_queue` queries in flight it is Busy at
+    once, and a client may hold at most `client_share` of those places (TooMany).
+
+    Resources come in by `give` (the pool gives a worker once it is ready, and again after
+    each query unless it was stopped) and go out by `take`; `held` does it all for resources
+    that always come back (a store's connection slots)."""
+
+    def __init__(
+        self,
+        size: int,
+        max_queue: int,
+        budgets: Budgets,
+        client_share: float = 1.0,
+        idle: Iterable = (),  # the resources there are from the start
+    ):
+        self.size, self.capacity, self.budgets = size, size + max_queue, budgets
+        # what one client may hold, so that one client cannot fill the queue for all
+        self.client_most = max(1, int(client_share * self.capacity))
+        self.in_flight_of: dict[str, int] = {}  # client -> queries in flight
+        self.in_flight = 0
+        self.idle: deque = deque(idle)
+        self.turns = Turns()
+
+    @contextmanager
+    def admitted(self, client: str, now: float):
+        """A place for `client`'s query while inside; OverBudget, Busy or TooMany if none."""
+        if self.budgets.spent(client, now):
+            raise OverBudget(self.budgets.refill_wait(client, now))
+        if self.in_flight >= self.capacity:
+            raise Busy
+        if self.in_flight_of.get(client, 0) >= self.client_most:
+            raise TooMany(self.client_most)
+        self.in_flight += 1
+        self.in_flight_of[client] = self.in_flight_of.get(client, 0) + 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
+            self.in_flight_of[client] -= 1
+            if not self.in_flight_of[client]:
+                del self.in_flight_of[client]
+
+    @asynccontextmanager
+    async def held(self, client: str, deadline: float):
+        """A resource for `client`, waited for until `deadline`; the time it is held is
+        charged to the client, and it is given back."""
+        loop = asyncio.get_running_loop()
+        with self.admitted(client, loop.time()):
+            resource = await self.take(client, deadline)
+            started = loop.time()
+            try:
+                yield resource
+            finally:
+                self.budgets.charge(client, loop.time() - started, loop.time())
+                self.give(resource)
+
+    async def take(self, client: str, deadline: float):
+        """An idle resource, when it is `client`'s turn; Busy if none comes before `deadline`."""
+        loop = asyncio.get_running_loop()
+        if self.idle and not self.turns and self._may_take(client, loop.time()):
+            return self.idle.popleft()  # nobody waits, so it is this client's turn
+        turn = loop.create_future()
+        self.turns.add(client, turn)
+        self._dispatch()
+        try:
+            await asyncio.wait({turn}, timeout=max(0.0, deadline - loop.time()))
+        except asyncio.CancelledError:  # the request was given up
+            self._forget(client, turn)
+            raise
+        if not turn.done() or loop.time() >= deadline:  # none came, or too late to use
+            self._forget(client, turn)
+            raise Busy
+        return turn.result()  # OverBudget if its other queries spent the budget meanwhile
+
+    def give(self, resource) -> None:
+        """`resource` is idle (again): to the next client in turn."""
+        self.idle.append(resource)
+        self._dispatch()
+
+    def _forget(self, client: str, turn: asyncio.Future) -> None:
+        """Take a waiter out of the queue; a resource it was given meanwhile goes back."""
+        if not turn.done():
+            turn.cancel()
+            self.turns.remove(client, turn)
+        elif turn.exception() is None:
+            self.give(turn.result())
+
+    def _dispatch(self) -> None:
+        """Hand idle resources to waiting clients, in turn."""
+        now = asyncio.get_running_loop().time()
+        while self.idle:
+            taken = self.turns.take(lambda client: self._may_take(client, now))
+            if taken is None:
+                return
+            client, turn = taken
+            if self.budgets.spent(client, now):  # its queries that ran meanwhile spent it
+                turn.set_exception(OverBudget(self.budgets.refill_wait(client, now)))
+            else:
+                turn.set_result(self.idle.popleft())
+
+    def _may_take(self, client: str, now: float) -> bool:
+        return len(self.idle) > 1 or self.size == 1 or not self.budgets.heavy(client, now)

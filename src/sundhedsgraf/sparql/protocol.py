@@ -26,17 +26,9 @@ from sundhedsgraf.settings import Settings
 from sundhedsgraf.sparql.backend import Backend
 from sundhedsgraf.sparql.cache import AnswerCache
 from sundhedsgraf.sparql.evaluation import Job
-from sundhedsgraf.sparql.fairness import client_of
+from sundhedsgraf.sparql.fairness import Busy, OverBudget, TooMany, client_of
 from sundhedsgraf.sparql.guard import QueryRefused, QueryShape, admit
-from sundhedsgraf.sparql.workers import (
-    Busy,
-    Crashed,
-    KillsWorkers,
-    OverBudget,
-    QueryPool,
-    TimedOut,
-    TooMany,
-)
+from sundhedsgraf.sparql.workers import Crashed, KillsWorkers, QueryPool, TimedOut
 from sundhedsgraf.web.responses import NOSNIFF, HTTPProblem, conditional, etag_of, negotiate
 
 RESULT_TYPE_OF, GRAPH_TYPE_OF = dict(RESULT_ALIASES), dict(GRAPH_ALIASES)

@@ -11,12 +11,12 @@ Clients take turns and have budgets (`fairness.py`).
 import asyncio
 import multiprocessing
 import os
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from dataclasses import replace
 
 from sundhedsgraf.settings import Settings
 from sundhedsgraf.sparql.evaluation import READY, Answer, Job, work
-from sundhedsgraf.sparql.fairness import Budgets, Turns
+from sundhedsgraf.sparql.fairness import Budgets, Gate
 from sundhedsgraf.stores import dump_bytes
 
 # A worker not ready within START_SECONDS, plus the time its share of the cores takes to load
@@ -33,28 +33,8 @@ SERVICE_SHARE = 0.9
 REMEMBERED_CRASHES = 1000  # query texts whose crashes are counted
 
 
-class Busy(Exception):
-    """The queue is full, or no worker came free within the time limit."""
-
-
-class TooMany(Exception):
-    """The client has `most` queries in flight (running or waiting), its share of the pool."""
-
-    def __init__(self, most: int):
-        super().__init__(most)
-        self.most = most
-
-
 class TimedOut(Exception):
     """The query ran past the time limit; its worker was killed."""
-
-
-class OverBudget(Exception):
-    """The client has spent its budget of worker time; it refills in `wait` seconds."""
-
-    def __init__(self, wait: float):
-        super().__init__(wait)
-        self.wait = wait
 
 
 class Crashed(Exception):
@@ -135,12 +115,9 @@ class Worker:
 
 
 class QueryPool:
-    """`workers` processes shared between clients.
-
-    A query waits for a worker in its client's turn (round-robin between clients), within the
-    time limit counted from its arrival, and only while its client has budget left. A client
-    that ran a long query lately does not get the last idle worker: that one is kept for quick
-    queries. A worker that dies, idle or busy, is replaced at once.
+    """`workers` processes shared between clients through a `Gate` (turns, budgets, shares),
+    within the time limit counted from a query's arrival. A worker that dies, idle or busy, is
+    replaced at once.
     """
 
     def __init__(
@@ -154,15 +131,10 @@ class QueryPool:
     ):
         self.store = store  # "memory" or "disk": how a worker opens a build (open_store)
         self.context = multiprocessing.get_context("spawn")  # no fork of a threaded server
-        self.size, self.capacity, self.time_limit = workers, workers + max_queue, time_limit
-        # what one client may hold, so that one client cannot fill the queue for all
-        self.client_most = max(1, int(client_share * self.capacity))
-        self.held: dict[str, int] = {}  # client -> queries in flight
-        self.budgets = budgets
+        self.size, self.time_limit, self.budgets = workers, time_limit, budgets
+        self.gate = Gate(workers, max_queue, budgets, client_share)  # hands out idle workers
         self.workers: set[Worker] = set()
-        self.idle: deque[Worker] = deque()
-        self.turns = Turns()
-        self.in_flight, self.closed = 0, False
+        self.closed = False
         self.dist: str | None = None  # the build a new worker loads before it is ready
         self.crashes: OrderedDict[tuple[str, str], int] = OrderedDict()  # (dist, query) -> times
 
@@ -178,67 +150,12 @@ class QueryPool:
         deadline = now + self.time_limit  # the limit a client sees, its wait included
         if self.crashes.get((job.dist, job.query), 0) >= MAX_CRASHES:
             raise KillsWorkers
-        if self.budgets.spent(client, now):
-            raise OverBudget(self.budgets.refill_wait(client, now))
-        if self.in_flight >= self.capacity:
-            raise Busy
-        if self.held.get(client, 0) >= self.client_most:
-            raise TooMany(self.client_most)
-        self.dist = job.dist
-        self.in_flight += 1
-        self.held[client] = self.held.get(client, 0) + 1
-        try:
-            worker = await self._worker_for(client, deadline)
+        with self.gate.admitted(client, now):
+            self.dist = job.dist
+            worker = await self.gate.take(client, deadline)
             if job.services:  # the calls get what the wait for a worker left of the limit
                 job = replace(job, service_seconds=SERVICE_SHARE * (deadline - loop.time()))
             return await self._ask(worker, job, client, deadline)
-        finally:
-            self.in_flight -= 1
-            self.held[client] -= 1
-            if not self.held[client]:
-                del self.held[client]
-
-    async def _worker_for(self, client: str, deadline: float) -> Worker:
-        """An idle worker, when it is `client`'s turn; Busy if none comes before `deadline`."""
-        loop = asyncio.get_running_loop()
-        if self.idle and not self.turns and self._may_take(client, loop.time()):
-            return self.idle.popleft()  # nobody waits, so it is this client's turn
-        turn = loop.create_future()
-        self.turns.add(client, turn)
-        self._dispatch()
-        try:
-            await asyncio.wait({turn}, timeout=max(0.0, deadline - loop.time()))
-        except asyncio.CancelledError:  # the request was given up
-            self._forget(client, turn)
-            raise
-        if not turn.done() or loop.time() >= deadline:  # none came, or too late to use
-            self._forget(client, turn)
-            raise Busy
-        return turn.result()
-
-    def _forget(self, client: str, turn: asyncio.Future) -> None:
-        """Take a waiter out of the queue; a worker it was given meanwhile goes back."""
-        if not turn.done():
-            turn.cancel()
-            self.turns.remove(client, turn)
-        elif turn.exception() is None:
-            self._free(turn.result())
-
-    def _dispatch(self) -> None:
-        """Hand idle workers to waiting clients, in turn."""
-        now = asyncio.get_running_loop().time()
-        while self.idle:
-            taken = self.turns.take(lambda client: self._may_take(client, now))
-            if taken is None:
-                return
-            client, turn = taken
-            if self.budgets.spent(client, now):  # its queries that ran meanwhile spent it
-                turn.set_exception(OverBudget(self.budgets.refill_wait(client, now)))
-            else:
-                turn.set_result(self.idle.popleft())
-
-    def _may_take(self, client: str, now: float) -> bool:
-        return len(self.idle) > 1 or self.size == 1 or not self.budgets.heavy(client, now)
 
     async def _ask(self, worker: Worker, job: Job, client: str, deadline: float) -> Answer:
         loop = asyncio.get_running_loop()
@@ -248,7 +165,7 @@ class QueryPool:
         finally:
             self.budgets.charge(client, loop.time() - started, loop.time())
             if isinstance(answer, Answer):
-                self._free(worker)
+                self.gate.give(worker)
             else:  # killed at the limit, dead, or the request was cancelled
                 self._retire(worker)
         if answer is None:
@@ -264,16 +181,12 @@ class QueryPool:
             self.crashes.popitem(last=False)
         return KillsWorkers() if self.crashes[key] >= MAX_CRASHES else Crashed()
 
-    def _free(self, worker: Worker) -> None:
-        self.idle.append(worker)
-        self._dispatch()
-
     def _ended(self, worker: Worker) -> None:
         """The worker's process ended (its sentinel is readable). An idle one is replaced now,
         before a query is handed to it; a busy one's ask() sees the end and retires it."""
         asyncio.get_running_loop().remove_reader(worker.process.sentinel)
-        if worker in self.idle:
-            self.idle.remove(worker)
+        if worker in self.gate.idle:
+            self.gate.idle.remove(worker)
             self._retire(worker)
 
     def _retire(self, worker: Worker) -> None:
@@ -303,7 +216,7 @@ class QueryPool:
                 continue
             if worker in self.workers:  # not stopped by close() meanwhile
                 loop.add_reader(worker.process.sentinel, self._ended, worker)
-                self._free(worker)
+                self.gate.give(worker)
             return
 
     def start_seconds(self) -> float:
@@ -315,9 +228,9 @@ class QueryPool:
     def state(self) -> dict:
         return {
             "workers": self.size,
-            "idle_workers": len(self.idle),
-            "queries_in_flight": self.in_flight,
-            "queries_waiting": len(self.turns),
+            "idle_workers": len(self.gate.idle),
+            "queries_in_flight": self.gate.in_flight,
+            "queries_waiting": len(self.gate.turns),
         }
 
     async def close(self) -> None:
@@ -328,4 +241,4 @@ class QueryPool:
             worker.unwatch()
             worker.stop()
         self.workers.clear()
-        self.idle.clear()
+        self.gate.idle.clear()
