@@ -360,8 +360,8 @@ def test_every_count_says_one_in_the_singular(server):
     one = "SELECT ?x WHERE { VALUES ?x { 1 } }"
     triple = "CONSTRUCT { sys:sor a sg:System } WHERE {}"
     singular = {
-        "da": ("1 resultat<", "1 række ", "1 tripel "),
-        "en": ("1 result<", "1 row ", "1 triple "),
+        "da": ("1 resultat<", "1 række<", "1 tripel<"),
+        "en": ("1 result<", "1 row<", "1 triple<"),
     }
     for lang, words in singular.items():
         body, _ = text_of(server, f"browse/initiatives?owner={owner}&lang={lang}")

@@ -229,7 +229,9 @@ def test_behind_a_proxy_the_trusted_header_names_the_client(start_server):
 
 def test_a_client_may_hold_only_its_share_of_the_workers_and_the_queue(start_server):
     # one worker and three places in the queue: half of them is two queries per client
-    server = start_server("--workers", "1", "--max-queue", "3", "--client-share", "0.5")
+    server = start_server(
+        "--workers", "1", "--max-queue", "3", "--client-share", "0.5", "--time-limit", "60"
+    )  # a stopped worker must not be killed at the limit on a slow machine
     wait_until(lambda: all_idle(server) and len(workers_of(server)) == 1)
     (worker,) = workers_of(server)
     greedy, other = client_at(server, "127.0.0.2"), client_at(server, "127.0.0.3")
