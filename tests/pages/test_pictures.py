@@ -388,7 +388,8 @@ def crafted(tmp_path) -> Publication:
     store.load(
         CRAFTED.encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(BASE + "graph/data")
     )
-    return Publication(tmp_path, {"base_iri": BASE}, store, {}, "", ())
+    graphs = tuple(sorted(g.value for g in store.named_graphs()))
+    return Publication(tmp_path, {"base_iri": BASE}, store, {}, "", graphs)
 
 
 @pytest.mark.parametrize("lang", ["da", "en"])
