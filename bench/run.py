@@ -216,6 +216,7 @@ def make_servers(
             command = [
                 tools["sundhedsgraf"], "serve", "--root", str(args.root), "--port", str(port),
                 "--workers", str(args.workers), "--log-level", "warning",
+                "--client-budget", f"{args.client_budget:g}",
             ]  # fmt: skip
             version = (
                 f"sundhedsgraf {version_of('sundhedsgraf')} (pyoxigraph {version_of('pyoxigraph')},"
@@ -311,7 +312,7 @@ class Client:
     def get(self, path: str) -> tuple[int, bytes, float]:
         for attempt in (0, 1):
             if self.conn is None:
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
             try:
                 start = time.perf_counter()
                 self.conn.request("GET", path, headers={"Accept": ACCEPT})
@@ -345,12 +346,15 @@ def rows(body: bytes) -> int:
 
 def verify(servers: list[Server], queries: dict[str, str]) -> tuple[list[str], list[str], list]:
     """Row counts per query and server; the queries all servers agree on, and the reasons for
-    leaving the others out."""
+    leaving the others out. Each query's slowest first answer (seconds) goes in `FIRST_SECONDS`."""
     table, included, excluded = [], [], []
     for name, text in {"(all quads)": COUNT_QUADS, **queries}.items():
         counts = {}
         for server in servers:
-            status, body = get(server.port, server.query_path(text), timeout=120)
+            start = time.perf_counter()
+            status, body = get(server.port, server.query_path(text), timeout=300)
+            elapsed = time.perf_counter() - start
+            FIRST_SECONDS[name] = max(FIRST_SECONDS.get(name, 0.0), elapsed)
             counts[server.name] = rows(body) if status == 200 else f"HTTP {status}"
             if name == "(all quads)" and status == 200:
                 counts[server.name] = int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
@@ -365,17 +369,38 @@ def verify(servers: list[Server], queries: dict[str, str]) -> tuple[list[str], l
     return included, excluded, table
 
 
+FIRST_SECONDS: dict[str, float] = {}
+
+
+def split_heavy(names: list[str], heavy_ms: float) -> tuple[list[str], list[str]]:
+    """The queries every server answered within `heavy_ms` the first time (light), and the rest
+    (heavy). A heavy query's time is its own evaluation: in the throughput runs, cycled with the
+    light ones, it would take nearly all the time and measure the engine alone, not the server
+    around it."""
+    heavy = [n for n in names if FIRST_SECONDS[n] * 1000 > heavy_ms]
+    return [n for n in names if n not in heavy], heavy
+
+
 def unique_comment(tag: str, n: int) -> str:
     return f"#u-{tag}-{n}\n"
 
 
-def latency(server: Server, queries: dict[str, str], reps: int, budget: float, unique: bool):
-    """Per query: the times of `reps` requests (fewer if `budget` seconds per query run out)."""
+def latency(
+    server: Server,
+    queries: dict[str, str],
+    reps: int,
+    budget: float,
+    unique: bool,
+    warmups: int = 3,
+    fewest: int = 5,
+):
+    """Per query: the times of `reps` requests (fewer if `budget` seconds per query run out,
+    but at least `fewest`), after `warmups` requests of its text."""
     client, samples, tag = Client(server.port), {}, uuid.uuid4().hex[:8]
     counter = 0
     try:
         for name, text in queries.items():
-            paths = [server.query_path(text)] * 3
+            paths = [server.query_path(text)] * warmups
             for path in paths:  # warm-up: connection, parse caches, page cache
                 client.get(path)
             times, started = [], time.monotonic()
@@ -386,7 +411,7 @@ def latency(server: Server, queries: dict[str, str], reps: int, budget: float, u
                 if status != 200:
                     raise BenchError(f"{server.label}: HTTP {status} for {name}")
                 times.append(elapsed)
-                if time.monotonic() - started > budget and len(times) >= 5:
+                if time.monotonic() - started > budget and len(times) >= fewest:
                     break
             samples[name] = times
     finally:
@@ -560,9 +585,15 @@ class Measured:
     unique_latency: dict = field(default_factory=dict)
     rounds: dict = field(default_factory=lambda: {"repeated": [], "unique": []})
     other_cores: dict = field(default_factory=dict)  # per measurement: see OtherLoad
+    heavy: set = field(default_factory=set)  # queries left out of the pooled figures
 
     def pooled(self, which: str = "latency") -> list[float]:
-        return [t for times in getattr(self, which).values() for t in times]
+        return [
+            t
+            for name, times in getattr(self, which).items()
+            if name not in self.heavy
+            for t in times
+        ]
 
     @property
     def repeated(self) -> dict:
@@ -579,7 +610,9 @@ def median_round(rounds: list[dict]) -> dict:
     return ordered[(len(ordered) - 1) // 2]
 
 
-def measure_latency(server: Server, queries, args) -> Measured:
+def measure_latency(server: Server, queries, args, heavy) -> Measured:
+    """Single-client latencies of the light `queries`, repeated and unique, then of the
+    `heavy` ones (fewer repetitions; kept apart from the pooled figures)."""
     result = Measured(server)
     for unique, reps in ((False, args.reps), (True, args.unique_reps)):
         kind = "unique" if unique else "repeated"
@@ -594,6 +627,14 @@ def measure_latency(server: Server, queries, args) -> Measured:
         samples, cores = cleanest(attempt, lambda result: result[1], args)
         setattr(result, "unique_latency" if unique else "latency", samples)
         result.other_cores[f"latency {kind}"] = cores
+        if heavy:
+            print(f"  single client, heavy {kind} ({args.heavy_reps} per query)", flush=True)
+            samples = latency(
+                server, heavy, args.heavy_reps, args.latency_budget, unique, warmups=1, fewest=1
+            )
+            target = result.unique_latency if unique else result.latency
+            target.update(samples)
+            result.heavy.update(samples.keys())
     return result
 
 
@@ -668,9 +709,9 @@ def ratio_line(ours: "Measured", other: "Measured", kind: str, target: float) ->
         a["rps"] / b["rps"] for a, b in zip(ours.rounds[kind], other.rounds[kind], strict=True)
     ]
     low, high = min(per_round), max(per_round)
-    verdict = "met" if value >= target else "**missed**"
+    verdict = "met" if low >= target else "**missed**"
     if low < target <= high:
-        verdict += " (not in every round)" if value >= target else " (met in some rounds)"
+        verdict += " (met in some rounds, not in every one)"
     what = f"ours {kind} / {other.server.label} {kind}"
     return (
         f"| {what} | {num:.1f} / {den:.1f} | **{value:.2f}** ({low:.2f}–{high:.2f})"
@@ -678,9 +719,28 @@ def ratio_line(ours: "Measured", other: "Measured", kind: str, target: float) ->
     )
 
 
+def latency_line(ours: "Measured", other: "Measured", most: float) -> str:
+    """Ours against `other`: single-client median of unique requests, at most `most` times."""
+    num = statistics.median(ours.pooled("unique_latency"))
+    den = statistics.median(other.pooled("unique_latency"))
+    per_query = [
+        statistics.median(ours.unique_latency[q]) / statistics.median(other.unique_latency[q])
+        for q in ours.unique_latency
+        if q not in ours.heavy
+    ]
+    value = num / den
+    verdict = "met" if value <= most else "**missed**"
+    return (
+        f"| ours unique / {other.server.label} unique, single-client median ms"
+        f" | {ms(num)} / {ms(den)} | **{value:.2f}** ({min(per_query):.2f}–{max(per_query):.2f})"
+        f" | ≤ {most:g} | {verdict} |"
+    )
+
+
 def report(
     results: list[Measured],
     queries: dict[str, str],
+    heavy: dict[str, str],
     excluded: list[str],
     verification: list,
     args,
@@ -703,8 +763,17 @@ def report(
         f"- single client: Python http.client, one keep-alive connection, {args.reps} repetitions"
         f" of each query (repeated), {args.unique_reps} (unique), after 3 warm-up requests per"
         f" query; at most {args.latency_budget:g} s per query",
-        f"- queries: {len(queries)} competency queries from queries/*.rq"
-        + (f" ({len(excluded)} excluded, see below)" if excluded else ", none excluded"),
+        f"- queries: {len(queries) + len(heavy)} competency queries from queries/*.rq"
+        + (f" ({len(excluded)} excluded, see below)" if excluded else ", none excluded")
+        + (
+            f"; heavy, measured by one client only (1 warm-up, then {args.heavy_reps} repetitions"
+            f" or as many as fit in {args.latency_budget:g} s, at least 1) and left out"
+            f" of the throughput runs and the pooled medians: {', '.join(heavy)} (a server took"
+            f" over {args.heavy_ms:g} ms to answer it the first time; cycled with the others it"
+            " would take nearly all of a run and measure the engine's evaluation alone)"
+            if heavy
+            else ""
+        ),
         "- unique queries: each request is the competency query with a comment line"
         " `#u-<run>-<thread>-<n>` in front, a query text never sent before; our answer cache"
         " and rdflib-endpoint's parsed-query cache are keyed by the exact text and Oxigraph"
@@ -718,8 +787,12 @@ def report(
         "|---|---|---|",
     ]
     how = {
-        "ours": f"`sundhedsgraf serve --workers {args.workers}`; every safety feature at its"
-        f" default: {ours_settings(args.workers)}",
+        "ours": f"`sundhedsgraf serve --workers {args.workers} --client-budget"
+        f" {args.client_budget:g}`; every other safety feature at its default:"
+        f" {ours_settings(args.workers)}. The budget of worker time per client is raised because"
+        " wrk is one client (one address): at its default (30 s per 60 s) a client that keeps"
+        " both workers busy is refused with 429 after 15 s, which is the budget working, not the"
+        " throughput being measured; it is still kept and charged on every query",
         "oxigraph-memory": "`oxigraph serve --union-default-graph` (no --location: in memory);"
         " data POSTed to /store after start",
         "oxigraph-rocksdb": "`oxigraph load --location DIR` then"
@@ -766,17 +839,21 @@ def report(
     ]
     targets = (
         ("repeated", "oxigraph-memory", 1),
-        ("unique", "oxigraph-rocksdb", 0.5),
+        ("unique", "oxigraph-rocksdb", 1),
         ("repeated", "rdflib-endpoint", 20),
         ("unique", "rdflib-endpoint", 20),
     )
     for kind, other, target in targets:
         if "ours" in by and other in by:
             lines.append(ratio_line(by["ours"], by[other], kind, target))
+    if "ours" in by and "oxigraph-memory" in by:
+        lines.append(latency_line(by["ours"], by["oxigraph-memory"], 2))
     lines += [
         "",
         "Value: the ratio of the median rounds; in brackets the lowest and highest ratio of the"
-        " same round's figures.",
+        " same round's figures. A throughput target is met when it is met in every round. The"
+        " single-client line is a ratio of medians over the light queries' unique requests,"
+        " pooled; in brackets the lowest and highest ratio of one query's medians.",
         "",
         "## Rounds",
         "",
@@ -816,13 +893,13 @@ def report(
         "| query | " + " | ".join(m.server.label for m in results) + " |",
         "|---|" + "---:|" * len(results),
     ]
-    for name in queries:
+    for name in [*queries, *heavy]:
         cells = [
             f"{ms(statistics.median(m.latency[name]))} / "
             f"{ms(statistics.median(m.unique_latency[name]))}"
             for m in results
         ]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append(f"| {name}{' (heavy)' if name in heavy else ''} | " + " | ".join(cells) + " |")
     lines += [
         "",
         "## Same answers",
@@ -917,6 +994,22 @@ def parse_args(argv):
     )
     parser.add_argument("--servers", default=",".join(SERVERS), help="comma-separated subset")
     parser.add_argument(
+        "--heavy-ms",
+        type=float,
+        default=100,
+        help="queries a server took longer than this to answer first are heavy: measured by one"
+        " client only, not in the throughput runs or pooled medians",
+    )
+    parser.add_argument(
+        "--heavy-reps", type=int, default=5, help="single-client repetitions of a heavy query"
+    )
+    parser.add_argument(
+        "--client-budget",
+        type=float,
+        default=1e6,
+        help="our server's --client-budget (wrk is one client; see the report)",
+    )
+    parser.add_argument(
         "--output", type=Path, default=ROOT / "bench" / "RESULTS.md", help="'-' to write none"
     )
     return parser.parse_args(argv)
@@ -967,10 +1060,14 @@ def main(argv=None) -> int:
         if not compared:
             raise BenchError("the servers agree on no query: nothing to compare")
 
+        light, heavy = split_heavy(list(compared), args.heavy_ms)
+        print(f"heavy (single client only): {', '.join(heavy) or 'none'}", flush=True)
+        compared = {name: compared[name] for name in light}
+        heavy = {name: queries[name] for name in heavy}
         results = []
         for server in servers:  # one at a time; the others sit idle
             print(f"single client: {server.label}", flush=True)
-            results.append(measure_latency(server, compared, args))
+            results.append(measure_latency(server, compared, args, heavy))
         measure_throughput(results, compared, tools["wrk"], args, workdir)
 
         sweep = []
@@ -983,7 +1080,7 @@ def main(argv=None) -> int:
                 trial = Server(
                     "ours", port, "/sparql",
                     [*ours.command[:4], "--port", str(port), "--workers", str(workers),
-                     "--log-level", "warning"],
+                     "--log-level", "warning", "--client-budget", f"{args.client_budget:g}"],
                     ours.version, workdir / f"ours-{workers}.log", ours.env,
                 )  # fmt: skip
                 trial.start()
@@ -996,7 +1093,9 @@ def main(argv=None) -> int:
                 finally:
                     trial.stop()
 
-        text = report(results, compared, excluded, verification, args, command, wrk_version, sweep)
+        text = report(
+            results, compared, heavy, excluded, verification, args, command, wrk_version, sweep
+        )
         print()
         print(text)
         if str(args.output) != "-":

@@ -47,12 +47,12 @@ import pyoxigraph as ox  # noqa: E402
 import register  # noqa: E402
 from run import free_port, percentile  # noqa: E402
 
-from sundhedsgraf.publication import (  # noqa: E402
+from sundhedsgraf.publication import build_folder  # noqa: E402
+from sundhedsgraf.stores import (  # noqa: E402
     DESCRIPTION,
     DUMP,
     STORE,
     STORE_ENTRY,
-    build_folder,
     load_store,
     write_store,
 )

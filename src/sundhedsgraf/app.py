@@ -43,12 +43,12 @@ from sundhedsgraf.settings import Settings
 from sundhedsgraf.sparql.backend import Backend
 from sundhedsgraf.sparql.cache import AnswerCache
 from sundhedsgraf.sparql.fairness import Budgets
-from sundhedsgraf.sparql.front import EXPOSED, SparqlFront
+from sundhedsgraf.sparql.front import EXPOSED, App
 from sundhedsgraf.sparql.protocol import FORM, QUERY_TYPE, answer
 from sundhedsgraf.sparql.service_description import service_description
 from sundhedsgraf.sparql.workers import QueryPool
 from sundhedsgraf.web import linked_data
-from sundhedsgraf.web.responses import HTTPProblem, named_answer, problem_response, text
+from sundhedsgraf.web.responses import HTTPProblem, problem_response, text
 
 GET = ["GET", "HEAD"]
 TEXT = "text/plain"  # what a program gets for a path we do not have
@@ -77,7 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
         watching.cancel()
         await pool.close()
 
-    app = FastAPI(
+    app = App(
         title="sundhedsgraf",
         version=__version__,
         summary="SPARQL 1.1 endpoint and linked data for the Danish digital-health portfolio",
@@ -97,8 +97,7 @@ def create_app(settings: Settings) -> FastAPI:
         max_age=86400,
     )
     add_error_handlers(app)
-    endpoint = add_routes(app, settings, current, pool, answers)
-    app.add_middleware(SparqlFront, handler=endpoint)  # outermost
+    app.sparql = add_routes(app, settings, current, pool, answers)
     app.openapi = stable_openapi(app)
     return app
 
@@ -230,7 +229,7 @@ POST_BODY = {
 
 
 def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers) -> object:
-    """Every URL of the app, in one table; returns the /sparql handler for SparqlFront."""
+    """Every URL of the app, in one table; returns the /sparql handler for App.sparql."""
     public = settings.public
 
     def html(handler, request: Request, *args) -> Response:
@@ -241,13 +240,12 @@ def add_routes(app: FastAPI, settings: Settings, current: Current, pool, answers
 
     async def endpoint(request: Request):
         pub = current.get()
-        if request.method != "POST" and not request.url.query:
+        if request.method != "POST" and not request.scope["query_string"]:
             if prefers_html(request, (*GRAPH_TYPES, HTML)):  # a browser: the query page
                 return RedirectResponse(public + "query", 303, {"Vary": "Accept"})
             return service_description(request, settings, pub)
         try:
-            found = await answer(request, settings, pub, pool, answers)
-            return named_answer(found, "sundhedsgraf-query")
+            return await answer(request, settings, pub, pool, answers)
         except HTTPProblem as error:
             return problem_response(error)
 

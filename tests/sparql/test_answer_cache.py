@@ -19,12 +19,13 @@ BUILD_ID = "20250101T000000000000Z"  # as publication.Publication.id: the build 
 
 
 def entry(n: int, body_size: int) -> tuple[tuple, Answer]:
-    """A key and an answer as sparql/protocol.py makes them: the build's id, the query text,
-    no graphs, the media types; an answer read from a worker (new objects for every answer)."""
+    """A key and an answer as sparql/protocol.py makes them for a GET: the build's id, no
+    store's build, the raw query string, the Accept header; an answer read from a worker (new
+    objects for every answer)."""
     query = f"#q-{n}\nSELECT ?s WHERE {{ ?s a ?c }} LIMIT 1"
-    types = (JSON, None)
+    raw = ("query=" + quote(query, safe="")).encode()
     body = (b"x" * body_size) + str(n).encode()
-    return (BUILD_ID, query, None, None, types), Answer(200, JSON.encode().decode(), body)
+    return (BUILD_ID, None, raw, JSON), Answer(200, JSON.encode().decode(), body)
 
 
 def held_and_charged(count: int, body_size: int) -> tuple[float, float]:

@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import openpyxl
@@ -926,6 +927,33 @@ def test_repeated_requests_share_body_and_etag(server):
     # another format is another answer, with another ETag
     other = get(server.client, query, JSON)
     assert other.status_code == 200 and other.headers["etag"] != etag
+
+
+def test_a_repeated_get_is_answered_without_reading_the_request_again(app_server, monkeypatch):
+    """The cache is keyed by a GET's raw query string and Accept: a repeat is neither parsed
+    nor negotiated again; another Accept or another spelling of the text is read anew."""
+    from sundhedsgraf.sparql import protocol
+
+    reads = []
+    read_request = protocol.read_request
+
+    async def counted(request, settings):
+        reads.append(request.url.query)
+        return await read_request(request, settings)
+
+    monkeypatch.setattr(protocol, "read_request", counted)
+    query = fresh(FIGURES)
+    first = get(app_server.client, query, TSV)
+    again = get(app_server.client, query, TSV)
+    assert len(reads) == 1
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    assert again.headers["content-disposition"] == first.headers["content-disposition"]
+    as_json = get(app_server.client, query, JSON)
+    assert len(reads) == 2 and media_type(as_json) == JSON
+    spelled_apart = "/sparql?query=" + quote(query, safe="")  # %20 where httpx writes +
+    assert spelled_apart != str(first.request.url.raw_path, "ascii")
+    spelled_apart = app_server.client.get(spelled_apart, headers={"accept": TSV})
+    assert len(reads) == 3 and spelled_apart.content == first.content
 
 
 # --- the service description ---

@@ -29,7 +29,14 @@ from sundhedsgraf.sparql.evaluation import Job
 from sundhedsgraf.sparql.fairness import Busy, OverBudget, TooMany, client_of
 from sundhedsgraf.sparql.guard import QueryRefused, QueryShape, admit
 from sundhedsgraf.sparql.workers import Crashed, KillsWorkers, QueryPool, TimedOut
-from sundhedsgraf.web.responses import NOSNIFF, HTTPProblem, conditional, etag_of, negotiate
+from sundhedsgraf.web.responses import (
+    NOSNIFF,
+    HTTPProblem,
+    answer_name,
+    conditional,
+    etag_of,
+    negotiate,
+)
 
 RESULT_TYPE_OF, GRAPH_TYPE_OF = dict(RESULT_ALIASES), dict(GRAPH_ALIASES)
 ALIASES = RESULT_TYPE_OF | GRAPH_TYPE_OF
@@ -210,13 +217,19 @@ Engine = QueryPool | Backend
 
 
 async def answer(request, settings: Settings, pub: Publication, pool: Engine, memory: AnswerCache):
-    asked = await read_request(request, settings)
-    types = media_types(request, asked)
     # Only requests that passed the guard are remembered, so a remembered one needs no check.
     # A store's answers are also keyed by the build it holds, as last read.
     served = pool.build if isinstance(pool, Backend) else None
-    key = (pub.id, served, asked.query, asked.default_graphs, asked.named_graphs, types)
-    remembered = memory.get(key)
+    key, remembered = None, None
+    if request.method != "POST":  # by the raw request: a repeat is answered without parsing
+        key = (pub.id, served, request.scope["query_string"], request.headers.get("accept"))
+        remembered = memory.get(key)
+    if remembered is None:
+        asked = await read_request(request, settings)
+        types = media_types(request, asked)
+        if key is None:  # a POST: by what its body asks
+            key = (pub.id, served, asked.query, asked.default_graphs, asked.named_graphs, types)
+            remembered = memory.get(key)
     if remembered is None:
         client = client_of(request, settings.client_header)
         result, federated = await evaluate(asked, types, settings, pub, pool, client)
@@ -229,6 +242,7 @@ async def answer(request, settings: Settings, pub: Publication, pool: Engine, me
     if result.status != 200:  # a worker's message about the query, which it may quote
         headers = {**headers, **NOSNIFF}
         return Response(result.body, result.status, headers, content_type(result.media_type))
+    headers = {**headers, **answer_name(result.media_type)}
     return conditional(request, result.body, result.media_type, headers, etag)
 
 

@@ -95,10 +95,12 @@ def disposition(name: str, kind: str = "attachment") -> dict:
     return {"Content-Disposition": f'{kind}; filename="{name}"'}
 
 
-def named_answer(response: Response, stem: str) -> Response:
-    """An answer of /sparql with its file name, when it is a 200 in one of our formats."""
-    kind = response.headers.get("content-type", "").partition(";")[0]
-    if response.status_code == 200 and kind in ANSWER_EXTENSIONS:
-        name = file_name(stem, extension=ANSWER_EXTENSIONS[kind])
-        response.headers.update(disposition(name, "inline"))
-    return response
+@lru_cache
+def answer_name(media_type: str) -> dict:
+    """The header naming a /sparql answer in `media_type` as a file, if it is one of ours."""
+    extension = ANSWER_EXTENSIONS.get(media_type)
+    return (
+        disposition(file_name("sundhedsgraf-query", extension=extension), "inline")
+        if extension
+        else {}
+    )
