@@ -84,7 +84,7 @@ def measure(query: str, requests: int) -> dict[str, list[float]]:
     env["SUNDHEDSGRAF_TIMELINE"] = folder
     command = [sys.executable, __file__, "serve", "--root", str(ROOT), "--port", str(port)]
     command += ["--log-level", "warning", "--client-budget", "1e6"]
-    server = subprocess.Popen(command, env=env, start_new_session=True)
+    server = subprocess.Popen(command, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
     try:
         conn = wait_ready(port)
         tag, client = uuid.uuid4().hex[:8], {}
