@@ -996,7 +996,7 @@ def parse_args(argv):
     parser.add_argument(
         "--heavy-ms",
         type=float,
-        default=100,
+        default=250,
         help="queries a server took longer than this to answer first are heavy: measured by one"
         " client only, not in the throughput runs or pooled medians",
     )

@@ -131,8 +131,9 @@ def stages(folder: str, client: dict) -> dict[str, list[float]]:
 STAGES = ("client", "server before and after the worker", "hand-off", "evaluation", "way back")
 
 
-def in_process(query: str, pauses: list[float], repeats: int) -> dict[float, float]:
-    """Median seconds of evaluating `query` (as a worker does) after each pause."""
+def in_process(query: str, pauses: list[float], repeats: int, spin: bool) -> dict[float, float]:
+    """Median seconds of evaluating `query` (as a worker does) after each pause, slept or spent
+    spinning (which keeps the core awake: if that is as slow, the caches are what was lost)."""
     from sundhedsgraf.publication import build_folder
     from sundhedsgraf.sparql.evaluation import Job, evaluate
     from sundhedsgraf.stores import open_store
@@ -142,7 +143,11 @@ def in_process(query: str, pauses: list[float], repeats: int) -> dict[float, flo
     for pause in pauses:
         times = []
         for n in range(repeats):
-            if pause:
+            if pause and spin:
+                until = time.perf_counter() + pause
+                while time.perf_counter() < until:
+                    pass
+            elif pause:
                 time.sleep(pause)
             job = Job(dist, f"#p{pause}-{n}\n{query}", None, None,
                       "application/sparql-results+json", None, 100_000, 1 << 26)  # fmt: skip
@@ -167,8 +172,11 @@ def main() -> None:
     for name in STAGES:
         print(f"  {name:38} {1000 * statistics.median(found[name]):7.3f}")
     print("the same evaluation in this process, median ms after a pause of:")
-    for pause, seconds in in_process(query, [0, 0.0005, 0.001, 0.002, 0.01], 300).items():
-        print(f"  {1000 * pause:5.1f} ms {1000 * seconds:7.3f}")
+    pauses = [0, 0.0005, 0.001, 0.002, 0.01]
+    slept, spun = (in_process(query, pauses, 300, spin) for spin in (False, True))
+    for pause in pauses:
+        times = f"slept {1000 * slept[pause]:7.3f}  spun {1000 * spun[pause]:7.3f}"
+        print(f"  {1000 * pause:5.1f} ms  {times}")
 
 
 if __name__ == "__main__":
