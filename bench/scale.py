@@ -25,6 +25,7 @@ All traffic goes to 127.0.0.1 (and the --backend URLs given). Usage: see bench/R
 
 import argparse
 import contextlib
+import gzip
 import http.client
 import json
 import os
@@ -59,6 +60,7 @@ from sundhedsgraf.stores import (  # noqa: E402
 )
 
 SECTION = "## Scale"
+REGISTER_FILE = "linked-register.nt.gz"  # as build/linked.py names a linked dataset's file
 THROUGH = "ours through Oxigraph's server"  # serve --sparql-backend, Oxigraph's server behind
 JSON_RESULTS = "application/sparql-results+json"
 JOIN = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -86,16 +88,39 @@ def timed(work: Callable[[], object]) -> float:
 
 
 def make_project(root: Path, workdir: Path, triples: int) -> tuple[Path, int]:
-    """A project whose dist is our build plus `triples` of register in its dump; its quads."""
+    """A project whose dist is our build with `triples` of register beside it as a linked
+    dataset, as `sundhedsgraf link load` leaves it (a gzipped N-Triples file in the build,
+    named in the manifest: loaded as its own graph, left out of the pages' indexes); its
+    quads."""
     build = workdir / ".dist-builds" / "A"
     source = build_folder(root)
     shutil.copytree(source, build, ignore=shutil.ignore_patterns(STORE))
     written = register.write(workdir / "register.nq", triples, root)
-    with open(build / DUMP, "ab") as dump, open(workdir / "register.nq", "rb") as extra:
-        shutil.copyfileobj(extra, dump, 1 << 20)
-    (workdir / "register.nq").unlink()
     manifest = json.loads((build / "manifest.json").read_text())
+    graph = manifest["base_iri"] + "graph/register"
+    in_graph = f" <{graph}> .\n".encode()
+    with (
+        open(workdir / "register.nq", "rb") as quads,
+        gzip.open(build / REGISTER_FILE, "wb", compresslevel=1) as triples_out,
+    ):
+        while chunk := quads.read(1 << 26):
+            chunk += quads.readline()  # whole lines only
+            triples_out.write(chunk.replace(in_graph, b" .\n"))
+    (workdir / "register.nq").unlink()
     manifest["store"] = STORE_ENTRY  # as the build says it (dist/ may be older than stores)
+    manifest["linked"] = [
+        {
+            "graph": graph,
+            "titles": {"en": "A register-shaped benchmark dataset (bench/register.py)"},
+            "source": None,
+            "licence": None,
+            "triples": written,
+            "sha256": "",
+            "loaded": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "file": REGISTER_FILE,
+            "loaded_from": "register.nq",
+        }
+    ]
     (build / "manifest.json").write_text(json.dumps(manifest))
     (workdir / "dist").symlink_to(Path(".dist-builds") / "A", target_is_directory=True)
     return build, written
@@ -106,12 +131,14 @@ def base_of(build: Path) -> str:
 
 
 def load_oxigraph(build: Path, location: Path) -> None:
-    """Oxigraph's own bulk loader, the same two files into the same graphs as load_store."""
+    """Oxigraph's own bulk loader, the same three files into the same graphs as load_store."""
     oxigraph = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or "oxigraph"
     sh(oxigraph, "load", "--location", str(location), "--file", str(build / DUMP))
     graph = base_of(build) + "graph/dataset"
     description = ["--file", str(build / DESCRIPTION), "--graph", graph]
     sh(oxigraph, "load", "--location", str(location), *description)
+    linked = ["--file", str(build / REGISTER_FILE), "--graph", base_of(build) + "graph/register"]
+    sh(oxigraph, "load", "--location", str(location), *linked)
 
 
 # ---------------------------------------------------------------- processes
