@@ -293,8 +293,8 @@ def serve_rdflib(args) -> None:
 # ---------------------------------------------------------------- HTTP client
 
 
-def get(port: int, path: str, timeout: float = 60) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+def get(port: int, path: str, timeout: float = 60, host: str = "127.0.0.1") -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         conn.request("GET", path, headers={"Accept": ACCEPT})
         response = conn.getresponse()

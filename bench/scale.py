@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import pyoxigraph as ox  # noqa: E402
 import register  # noqa: E402
-from run import free_port, percentile  # noqa: E402
+from run import free_port, get, percentile  # noqa: E402
 
 from sundhedsgraf.publication import build_folder  # noqa: E402
 from sundhedsgraf.stores import (  # noqa: E402
@@ -62,7 +62,6 @@ from sundhedsgraf.stores import (  # noqa: E402
 SECTION = "## Scale"
 REGISTER_FILE = "linked-register.nt.gz"  # as build/linked.py names a linked dataset's file
 THROUGH = "ours through Oxigraph's server"  # serve --sparql-backend, Oxigraph's server behind
-JSON_RESULTS = "application/sparql-results+json"
 JOIN = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX schema: <https://schema.org/>
 SELECT ?system ?label (COUNT(?unit) AS ?units) WHERE {
@@ -200,14 +199,9 @@ class Process:
             self.process.wait()
 
 
-def fetch(port: int, path: str, host: str = "127.0.0.1", timeout: float = 600) -> tuple:
-    conn = http.client.HTTPConnection(host, port, timeout=timeout)
-    try:
-        conn.request("GET", path, headers={"Accept": JSON_RESULTS})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
+def fetch(port: int, path: str, host: str = "127.0.0.1") -> tuple[int, bytes]:
+    """GET with run.py's client, waiting as long as a query at 10M may take."""
+    return get(port, path, timeout=600, host=host)
 
 
 def ours(project: Path, workdir: Path, store: str, workers: int, backend: str = "") -> Process:
