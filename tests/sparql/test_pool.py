@@ -87,22 +87,27 @@ def running(pid: int) -> bool:
     return fields is not None and fields[0] != "Z"
 
 
-def children_of(server: Server) -> dict[int, bytes]:
-    """The server's live child processes and their command lines."""
+def children_of(parent: int) -> dict[int, bytes]:
+    """The live child processes of `parent` and their command lines."""
     found = {}
     for entry in Path("/proc").glob("[0-9]*"):
         fields = stat(int(entry.name))
-        if fields is None or fields[0] == "Z" or int(fields[1]) != server.process.pid:
+        if fields is None or fields[0] == "Z" or int(fields[1]) != parent:
             continue
         with contextlib.suppress(OSError):
             found[int(entry.name)] = (entry / "cmdline").read_bytes()
     return found
 
 
+def fork_servers_of(server: Server) -> set[int]:
+    """multiprocessing's fork server, the server's child that forks its query workers."""
+    children = children_of(server.process.pid)
+    return {pid for pid, command in children.items() if b"forkserver" in command}
+
+
 def workers_of(server: Server) -> set[int]:
-    """The server's query workers: children started by multiprocessing's spawn (not its
-    resource tracker)."""
-    return {pid for pid, command in children_of(server).items() if b"spawn_main" in command}
+    """The server's query workers: the fork server's children."""
+    return {pid for fork_server in fork_servers_of(server) for pid in children_of(fork_server)}
 
 
 def started_at(response: httpx.Response) -> tuple:
@@ -179,8 +184,9 @@ def test_workers_end_with_the_server_and_a_new_server_takes_its_port(real_root):
     try:
         thread, _ = in_background(lambda: ask(client_at(server, "127.0.0.2"), fresh(LONG)))
         in_flight(server, 1)
-        children = set(children_of(server))  # two workers and multiprocessing's resource tracker
-        assert len(workers_of(server)) == 2
+        # the fork server, multiprocessing's resource tracker and two workers
+        children = set(children_of(server.process.pid)) | workers_of(server)
+        assert len(workers_of(server)) == 2 and len(children) == 4
         server.process.kill()
         server.process.wait()
         wait_until(lambda: not any(running(pid) for pid in children), 15)

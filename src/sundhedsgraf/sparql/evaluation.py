@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from multiprocessing import forkserver
 
 import pyoxigraph as ox
 
@@ -183,23 +184,27 @@ def graph_bytes(triples: list, media_type: str) -> bytes:
     return ox.serialize(triples, format=rdf_format)
 
 
-def work(conn, parent: int, dist: str | None, store: str) -> None:
+def work(conn, dist: str | None, store: str) -> None:
     """A worker's life: answer jobs from `conn` until it closes, on a thread with a big stack."""
-    end_with_parent(parent)
+    end_with_parent()
     threading.stack_size(STACK_BYTES)
     thread = threading.Thread(target=serve_jobs, args=(conn, dist, store), daemon=True)
     thread.start()
     thread.join()
 
 
-def end_with_parent(parent: int) -> None:
+def end_with_parent() -> None:
     """Be killed when the server ends, even by kill -9: an orphan would run on at full CPU.
 
-    PR_SET_PDEATHSIG fires when the *thread* that started this process ends; the pool starts
-    workers on the event loop's thread, which lives as long as the server does."""
+    A worker's parent is multiprocessing's fork server, which lives while any process holds
+    the write end of its "alive" pipe: the server, and each worker it forked (a copy, so that
+    they could ask it for processes of their own). The worker lets go of its copy, so the fork
+    server ends with the server, and PR_SET_PDEATHSIG then kills the worker."""
+    os.close(forkserver._forkserver._forkserver_alive_fd)
+    parent = os.getppid()
     if sys.platform == "linux":
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the server ended before the signal was asked for
+    if os.getppid() != parent:  # the parent ended before the signal was asked for
         os._exit(1)
 
 
