@@ -436,3 +436,19 @@ def test_published_then_served_through_the_store(store, real_root, cli, monkeypa
         if store.name == "virtuoso" and query.name in VIRTUOSO_DEVIATIONS:
             continue  # the store's own answer differs (test above)
         assert served_rows(through, text) == served_rows(embedded, text), query.name
+
+
+@pytest.mark.parametrize("store", ["virtuoso"], indirect=True)  # Oxigraph's server has none
+def test_a_store_behind_digest_authentication_is_served(store, real_root, cli, monkeypatch,
+                                                        start_server):  # fmt: skip
+    """Virtuoso's /sparql-auth asks for digest authentication: served with the credentials
+    of the environment, refused (502, saying why) without them."""
+    publish_ok(cli, monkeypatch, store, real_root)
+    text = QUERIES[0].read_text(encoding="utf-8")
+    embedded = start_server()
+    guarded = start_server("--sparql-backend", store.update_url, env=store.env)
+    assert served_rows(guarded, text) == served_rows(embedded, text)
+    anonymous = start_server("--sparql-backend", store.update_url)
+    refused = anonymous.client.post("/sparql", data={"query": text})
+    assert refused.status_code == 502, refused.text
+    assert "refused this server's credentials (HTTP 401)" in refused.text

@@ -68,11 +68,11 @@ class Stub(http.server.ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, delay=0.0, body=EMPTY, status=200, headers=None, password=None):
+    def __init__(self, delay=0.0, body=EMPTY, status=200, headers=None, authorization=None):
         self.delay, self.body, self.status = delay, body, status
         self.headers = {"Content-Type": RESULTS_JSON if status == 200 else "text/plain"}
         self.headers |= headers or {}
-        self.password = password  # if set: HTTP basic for user "reader" is required
+        self.authorization = authorization  # if set: the Authorization header required
         self.forms: list[dict] = []
         self.accepts: list[str] = []  # the Accept header of each of those queries
 
@@ -84,7 +84,7 @@ class Stub(http.server.ThreadingHTTPServer):
                     form = {"query": [body]}  # as a store sends SERVICE calls
                 else:
                     form = parse_qs(body)
-                if stub.password and self.headers.get("authorization") != basic(stub.password):
+                if stub.authorization and self.headers.get("authorization") != stub.authorization:
                     return self.answer(401, {"Content-Type": "text/plain"}, b"who are you?")
                 if "graph/publication" not in form["query"][0]:  # not the health check's
                     stub.forms.append(form)
@@ -382,7 +382,7 @@ def test_health_shows_the_store_up(fronted, store):
 
 
 def test_credentials_come_from_the_environment_and_are_never_shown(start_server, stub):
-    guarded = stub(password="s3cret")
+    guarded = stub(authorization=basic("s3cret"))
     query = {"query": "SELECT ?x { ?x ?y ?z }"}
     anonymous = start_server("--sparql-backend", guarded.url)
     refused = anonymous.client.get("/sparql", params=query)
@@ -396,6 +396,15 @@ def test_credentials_come_from_the_environment_and_are_never_shown(start_server,
     answer = shown.client.get("/sparql", params=query)
     assert_problem(answer, 502, guarded.url)
     assert "wrong" not in answer.text and "wrong" not in shown.client.get("/health").text
+
+
+def test_a_token_from_the_environment_is_sent_as_bearer(start_server, stub):
+    guarded = stub(authorization="Bearer t0ken")
+    served = start_server(
+        "--sparql-backend", guarded.url, env={"SUNDHEDSGRAF_STORE_TOKEN": "t0ken"}
+    )
+    assert served.client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+    assert len(guarded.forms) == 1
 
 
 def test_virtuoso_gets_its_timeout_and_its_partial_answers_are_timeouts(start_server, stub):

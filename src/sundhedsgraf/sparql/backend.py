@@ -14,7 +14,8 @@ client accepted, so the row limit holds and every format of ours (CSV for Excel,
 
 The dataset is the same as the embedded engine's: with no FROM and none in the request, the
 union of the local build's named graphs, named one by one (`default-graph-uri`), as stores
-differ in what their default graph is.
+differ in what their default graph is. A union of all the store's graphs would not do even in a
+store of our own: it holds publish's record graph, and its staging graphs while it publishes.
 """
 
 import asyncio
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import quote_plus, urlencode
 
-import httpx
+import aiohttp
 import pyoxigraph as ox
 
 from sundhedsgraf import remote
@@ -99,8 +100,8 @@ class Backend:
         self.dataset: tuple[tuple[str, ...], bytes] = ((), b"")  # the build's graphs, encoded
         # connection slots, shared as the pool shares its workers
         self.gate = Gate(connections, max_queue, budgets, client_share, range(connections))
-        self.client = remote.async_client(connections)
-        self.checker = remote.async_client(1)  # checks never wait behind slow queries
+        self.connections = connections
+        self.client = self.checker = None  # aiohttp sessions, made in the event loop (start)
         self.health = Health()
         self.watching: asyncio.Task | None = None
 
@@ -112,14 +113,17 @@ class Backend:
     async def start(self, dist: str | None = None) -> None:
         """The first check (so /health knows the store from the start), then one every
         CHECK_EVERY seconds. `dist` as QueryPool.start takes it: the store holds its data."""
+        self.client = remote.async_session(self.connections)
+        self.checker = remote.async_session(1)  # checks never wait behind slow queries
         await self.check()
         self.watching = asyncio.create_task(self._watch())
 
     async def close(self) -> None:
         if self.watching:
             self.watching.cancel()
-        await self.client.aclose()
-        await self.checker.aclose()
+        for session in (self.client, self.checker):
+            if session:
+                await session.close()
 
     async def _watch(self) -> None:
         while True:
@@ -133,15 +137,16 @@ class Backend:
         started = time.monotonic()
         try:
             async with asyncio.timeout(CHECK_SECONDS):
-                response = await self.checker.post(self.url, data=form, headers=headers)
-            response.raise_for_status()
-            rows = list(ox.parse_query_results(response.content, results_format(response)))
+                async with self.checker.post(self.url, data=form, headers=headers) as response:
+                    body = await response.read()
+            if response.status != 200:
+                self.health.down(f"HTTP {response.status} to a health check")
+                return
+            rows = list(ox.parse_query_results(body, results_format(response)))
+        except (aiohttp.ClientError, ValueError, SyntaxError) as error:
+            self.health.down(transport_problem(error))
         except TimeoutError:
             self.health.down(f"no answer to a health check within {CHECK_SECONDS:g} s")
-        except httpx.HTTPStatusError as error:
-            self.health.down(f"HTTP {error.response.status_code} to a health check")
-        except (httpx.HTTPError, ValueError, SyntaxError) as error:
-            self.health.down(transport_problem(error))
         else:
             build = rows[0]["build"] if rows else None  # None also if the row lacks it
             server = response.headers.get("server", "")
@@ -171,13 +176,13 @@ class Backend:
             try:
                 async with asyncio.timeout_at(deadline):
                     status, media_type, body = await self._call(job, deadline - loop.time())
-            except TimeoutError:
-                raise self.too_slow() from None
-            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as error:
                 self.health.down(transport_problem(error))
                 raise StoreError(502, self.url, f"is down: {self.health.problem}") from None
-            except httpx.TransportError as error:
+            except aiohttp.ClientError as error:
                 raise StoreError(502, self.url, "failed: " + transport_problem(error)) from None
+            except TimeoutError:
+                raise self.too_slow() from None
         if status != 200:
             return Answer(status, media_type, body)
         try:
@@ -201,8 +206,8 @@ class Backend:
         form = self.form(job, seconds)
         accept = ACCEPT.get(job.form, f"{RESULTS_ACCEPT}, {GRAPH_ACCEPT}")
         headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
-        async with self.client.stream("POST", self.url, content=form, headers=headers) as response:
-            if response.status_code != 200:
+        async with self.client.post(self.url, data=form, headers=headers) as response:
+            if response.status != 200:
                 return await self.refused(response)
             if response.headers.get("x-sql-state") == VIRTUOSO_PARTIAL:
                 raise self.too_slow()
@@ -236,10 +241,10 @@ class Backend:
             self.dataset = (graphs, encoded_dataset(graphs, graphs))
         return self.dataset[1]
 
-    async def refused(self, response: httpx.Response) -> tuple[int, str, bytes]:
+    async def refused(self, response: aiohttp.ClientResponse) -> tuple[int, str, bytes]:
         """A store's error: the query's fault (400, with the store's message), or the
         store's (StoreError)."""
-        status = response.status_code
+        status = response.status
         message = (await read_within(response, ERROR_BYTES, cut=True)).decode(errors="replace")
         message = message.strip()
         if status == 400 or (status == 500 and VIRTUOSO_QUERY_ERROR.match(message)):
@@ -260,11 +265,13 @@ def encoded_dataset(default: tuple[str, ...], named: tuple[str, ...]) -> bytes:
     return b"".join(b"&" + urlencode([field]).encode() for field in fields)
 
 
-async def read_within(response: httpx.Response, limit: int, cut: bool = False) -> bytes | None:
+async def read_within(
+    response: aiohttp.ClientResponse, limit: int, cut: bool = False
+) -> bytes | None:
     """The body as it streams in; None once it passes `limit` bytes (or, with `cut`, its first
     `limit` bytes)."""
     chunks, size = [], 0
-    async for chunk in response.aiter_bytes():
+    async for chunk in response.content.iter_any():
         chunks.append(chunk)
         size += len(chunk)
         if size > limit:
@@ -272,7 +279,7 @@ async def read_within(response: httpx.Response, limit: int, cut: bool = False) -
     return b"".join(chunks)
 
 
-def results_format(response: httpx.Response) -> ox.QueryResultsFormat:
+def results_format(response: aiohttp.ClientResponse) -> ox.QueryResultsFormat:
     media_type = response.headers.get("content-type", "")
     found = ox.QueryResultsFormat.from_media_type(media_type)
     if found is None:
@@ -323,9 +330,9 @@ def parsed_answer(body: bytes, media_type: str, job: Job) -> Answer:
 
 
 def transport_problem(error: Exception) -> str:
-    """What went wrong on the way, in words (httpx's own messages can be empty)."""
-    if isinstance(error, httpx.ConnectError):
-        return "it does not take connections (connection refused or unreachable)"
-    if isinstance(error, httpx.ConnectTimeout):
+    """What went wrong on the way, in words (aiohttp's own messages can be empty)."""
+    if isinstance(error, aiohttp.ConnectionTimeoutError):
         return f"it did not take the connection within {remote.CONNECT_SECONDS:g} s"
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return "it does not take connections (connection refused or unreachable)"
     return f"the connection to it broke ({type(error).__name__}: {error})"[:300]
