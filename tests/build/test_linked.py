@@ -16,6 +16,7 @@ from sundhedsgraf.build import dcat_ap
 from sundhedsgraf.cli import main
 from sundhedsgraf.namespaces import DEFAULT_BASE, prefixes
 from sundhedsgraf.pages.labels import build_index
+from sundhedsgraf.pages.pictures._svg import select
 from sundhedsgraf.pages.query import read_examples
 from sundhedsgraf.publication import open_publication
 from sundhedsgraf.stores import open_store, read_manifest
@@ -336,3 +337,20 @@ def test_pages_are_indexed_from_our_graphs_only(linked_root):
     only_theirs = subjects(ox.NamedNode(GRAPH)) - ours
     assert only_theirs and not only_theirs & (set(idx.labels) | set(idx.types))
     assert DEFAULT_BASE + "id/initiative/2.1" in idx.subjects
+
+
+def test_pictures_read_our_graphs_only(linked_root):
+    """The pictures' queries leave a linked dataset out: over a register of a million typed
+    units, reading them made a build switch take seconds (bench/scale.py)."""
+    pub = open_publication(linked_root)
+    typed = {row["x"] for row in select(pub, "SELECT DISTINCT ?x WHERE { ?x a ?c }")}
+    a = ox.NamedNode(str(RDF.type))
+    ours = {
+        q.subject.value
+        for g in pub.own_graphs
+        for q in pub.store.quads_for_pattern(None, a, None, g)
+    }
+    theirs = {
+        q.subject.value for q in pub.store.quads_for_pattern(None, a, None, ox.NamedNode(GRAPH))
+    }
+    assert typed == ours and theirs - ours

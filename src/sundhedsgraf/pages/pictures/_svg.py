@@ -144,9 +144,10 @@ def link(parent: ET.Element, idx: Index, iri: str) -> ET.Element:
 
 
 def select(pub, query: str) -> list[dict[str, str]]:
-    """Rows of a SELECT over the union of the build's graphs, as plain strings."""
+    """Rows of a SELECT over the union of the build's own graphs (not the linked datasets: a
+    register's million typed units would be read for every picture), as plain strings."""
     prologue = "".join(f"PREFIX {name}: <{ns}>\n" for name, ns in prefixes(pub.base).items())
-    solutions = pub.store.query(prologue + query, use_default_graph_as_union=True)
+    solutions = pub.store.query(prologue + query, default_graph=list(pub.own_graphs))
     names = [v.value for v in solutions.variables]
     return [{n: s[n].value for n in names if s[n] is not None} for s in solutions]
 
