@@ -1,7 +1,8 @@
 """Where one unseen query's time goes, single client: a timeline of the request's stages.
 
 A fresh `sundhedsgraf serve` (this module as its main module, so that the server and its
-spawned workers both take the timers below) answers `--requests` query texts it has never seen,
+workers, forked by a fork server that imports the main module, both take the timers below)
+answers `--requests` query texts it has never seen,
 one after another on one keep-alive connection. The server notes when it hands the job to a
 worker and when the answer is back; the worker notes when evaluation starts and ends; all on
 the same monotonic clock, so per request:
@@ -60,7 +61,7 @@ def install_timers(folder: str) -> None:
     evaluation.evaluate, workers.Worker.ask = timed_evaluate, timed_ask
 
 
-if MARKS and __name__ in ("__main__", "__mp_main__"):  # the server, or a worker it spawned
+if MARKS and __name__ in ("__main__", "__mp_main__"):  # the server, or its workers' fork server
     install_timers(MARKS)
 
 

@@ -198,8 +198,9 @@ def end_with_parent() -> None:
 
     A worker's parent is multiprocessing's fork server, which lives while any process holds
     the write end of its "alive" pipe: the server, and each worker it forked (a copy, so that
-    they could ask it for processes of their own). The worker lets go of its copy, so the fork
-    server ends with the server, and PR_SET_PDEATHSIG then kills the worker."""
+    they could ask it for processes of their own). The worker lets go of its copy (multiprocessing
+    keeps it in a private attribute; tests/sparql/test_pool.py kills a server under its workers),
+    so the fork server ends with the server, and PR_SET_PDEATHSIG then kills the worker."""
     os.close(forkserver._forkserver._forkserver_alive_fd)
     parent = os.getppid()
     if sys.platform == "linux":
