@@ -175,6 +175,18 @@ def test_a_worker_that_dies_idle_is_replaced_before_a_query_needs_it(start_serve
     assert_answers(server, 4)  # each worker in turn: none is the dead one
 
 
+def test_a_killed_fork_server_takes_its_workers_and_both_are_replaced(start_server):
+    server = start_server("--workers", "2")
+    wait_until(lambda: len(workers_of(server)) == 2)
+    (fork_server,) = fork_servers_of(server)
+    before = workers_of(server)
+    os.kill(fork_server, signal.SIGKILL)
+    wait_until(lambda: not any(running(pid) for pid in before), 15)  # they die with it
+    wait_until(lambda: len(workers_of(server)) == 2 and all_idle(server), 30)
+    assert fork_servers_of(server) != {fork_server}
+    assert_answers(server, 4)
+
+
 # --- 3: the server killed under its workers ---
 
 
