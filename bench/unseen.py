@@ -39,16 +39,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def children(pid: int) -> list[int]:
-    found = []
+def descendants(pid: int) -> list[int]:
+    """The processes under `pid`: the workers are the children of its fork server (which, with
+    the resource tracker, comes along: both idle)."""
+    parents = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(stat[1]) == pid:
-                found.append(int(entry.name))
+            parents[int(entry.name)] = int(stat[1])
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        below = [child for child, of in parents.items() if of == parent]
+        found += below
+        todo += below
     return found
 
 
@@ -102,7 +109,7 @@ def round_(src: Path, queries: list[str], requests: int, profile: Path | None) -
 
         for n in range(len(queries) * 3):  # warm up: every query's code path once
             get(conn, path(-1 - n))
-        workers = children(process.pid)
+        workers = descendants(process.pid)
         sampler = None
         if profile:
             out = profile / f"{src.parent.name}-{tag}.raw"
